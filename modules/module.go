@@ -75,6 +75,15 @@ type Controller interface {
 	// Facts returns the gathered facts of the host (gathering them first
 	// when they are not known yet), without the "ansible_" prefix.
 	Facts(ctx context.Context) (map[string]any, error)
+	// RenderTemplate renders the controller-side template file at path
+	// (found with FindFile("templates", src)) with the task's variables,
+	// as the template module does: opts carries the module's
+	// newline_sequence, trim_blocks, lstrip_blocks,
+	// block_start_string, block_end_string, variable_start_string,
+	// variable_end_string, comment_start_string, comment_end_string and
+	// output_encoding, and ansible_managed, template_path and the other
+	// template_* variables are set for the rendering.
+	RenderTemplate(path string, opts map[string]any) (string, error)
 }
 
 // Task is one invocation of a module on one host.

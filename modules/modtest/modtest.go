@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sync"
 
@@ -124,11 +125,13 @@ func Task(c *Conn, module string, args map[string]any) *modules.Task {
 // Controller is a minimal modules.Controller for tests: Template returns
 // values unchanged, Vars come from a map, FindFile looks in Dir.
 type Controller struct {
-	VarMap   map[string]any
-	FactMap  map[string]any
-	Dir      string
+	VarMap    map[string]any
+	FactMap   map[string]any
+	Dir       string
 	Template_ func(v any) (any, error)
-	Cond     func(expr string) (bool, error)
+	Cond      func(expr string) (bool, error)
+	// Render renders templates for RenderTemplate when set.
+	Render func(path string, opts map[string]any) (string, error)
 }
 
 // Template renders with Template_ when set, else returns v.
@@ -163,3 +166,16 @@ func (c *Controller) FindFile(kind, name string) (string, error) {
 
 // Facts returns FactMap.
 func (c *Controller) Facts(ctx context.Context) (map[string]any, error) { return c.FactMap, nil }
+
+// RenderTemplate returns the template file's content unrendered, or what
+// Render returns when it is set.
+func (c *Controller) RenderTemplate(path string, opts map[string]any) (string, error) {
+	if c.Render != nil {
+		return c.Render(path, opts)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("modtest: template: %w", err)
+	}
+	return string(b), nil
+}
