@@ -124,6 +124,11 @@ type Spec struct {
 	RawParams []string
 	// AnyParams accepts any parameter name (set_fact, debug with vars).
 	AnyParams bool
+	// Action marks controller-side action plugins (debug, assert, fail)
+	// that check only the names of their options, as Ansible's _VALID_ARGS
+	// does: an unknown one fails with "Invalid options for NAME: a,b";
+	// values are neither converted nor defaulted (the module does it).
+	Action bool
 	// CheckMode is false for modules that cannot predict their effect; the
 	// engine skips them in check mode as Ansible does.
 	CheckMode bool
