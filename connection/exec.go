@@ -1,0 +1,267 @@
+package connection
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// proc is a command started on a host.
+type proc struct {
+	stdin io.WriteCloser
+	// wait waits for the command and returns its exit status; the error is
+	// for a failure to learn it (connection lost).
+	wait func() (int, error)
+	// kill ends the command early; wait then returns.
+	kill func()
+}
+
+// starter starts line with /bin/sh on a host, its output going to stdout
+// and stderr (which the starter never shares between the two streams).
+// With tty the command gets a terminal; stdout then carries both streams.
+type starter func(ctx context.Context, line string, tty bool, stdout, stderr io.Writer) (*proc, error)
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// withEnv prefixes cmd with export statements for env, sorted by name.
+func withEnv(cmd string, env map[string]string) (string, error) {
+	if len(env) == 0 {
+		return cmd, nil
+	}
+	names := make([]string, 0, len(env))
+	for k := range env {
+		if !envName.MatchString(k) {
+			return "", fmt.Errorf("environment variable name %q is not valid", k)
+		}
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("export")
+	for _, k := range names {
+		b.WriteString(" " + k + "=" + Quote(env[k]))
+	}
+	b.WriteString("; " + cmd)
+	return b.String(), nil
+}
+
+// shellLine is the command line that runs inner with /bin/sh whatever the
+// login shell is.
+func shellLine(inner string) string { return "/bin/sh -c " + Quote(inner) }
+
+// run runs cmd through start as Exec specifies: environment, become, stdin
+// and exit status.
+func run(ctx context.Context, start starter, cmd string, opts *ExecOptions) (*Result, error) {
+	if opts == nil {
+		opts = &ExecOptions{}
+	}
+	inner, err := withEnv(cmd, opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Become == nil {
+		var stdout, stderr bytes.Buffer
+		p, err := start(ctx, shellLine(inner), false, &stdout, &stderr)
+		if err != nil {
+			return nil, err
+		}
+		go feed(p.stdin, opts.Stdin)
+		code, err := waitCtx(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		return &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: code}, nil
+	}
+	bc, err := wrapBecome(opts.Become, inner)
+	if err != nil {
+		return nil, err
+	}
+	return runBecome(ctx, start, bc, opts.Stdin)
+}
+
+// feed copies r (if any) to w and closes w.
+func feed(w io.WriteCloser, r io.Reader) {
+	if r != nil {
+		_, _ = io.Copy(w, r)
+	}
+	_ = w.Close()
+}
+
+// waitCtx waits for p, killing it when ctx ends first.
+func waitCtx(ctx context.Context, p *proc) (int, error) {
+	type res struct {
+		code int
+		err  error
+	}
+	ch := make(chan res, 1)
+	go func() {
+		c, err := p.wait()
+		ch <- res{c, err}
+	}()
+	select {
+	case r := <-ch:
+		return r.code, r.err
+	case <-ctx.Done():
+		p.kill()
+		<-ch
+		return 0, ctx.Err()
+	}
+}
+
+// becomeRun drives one become command: it answers the password prompt,
+// notices the success marker, and only then lets stdin through.
+type becomeRun struct {
+	bc *becomeCmd
+
+	mu        sync.Mutex
+	stdout    bytes.Buffer
+	stderr    bytes.Buffer
+	prompts   int
+	marker    bool
+	markerEnd int           // offset in stdout just after the marker line
+	started   chan struct{} // closed when the marker was seen
+	abort     chan struct{} // closed when the become failed
+	aborted   bool
+	answer    chan struct{} // a password is to be written
+	scanOut   int           // stdout offset from which to look for a su prompt
+	scanErr   int           // stderr offset from which to look for a sudo prompt
+}
+
+type streamWriter struct {
+	r   *becomeRun
+	err bool
+}
+
+func (w streamWriter) Write(p []byte) (int, error) {
+	w.r.write(p, w.err)
+	return len(p), nil
+}
+
+func (r *becomeRun) write(p []byte, isErr bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if isErr {
+		r.stderr.Write(p)
+		if r.bc.prompt != "" {
+			for {
+				i := bytes.Index(r.stderr.Bytes()[r.scanErr:], []byte(r.bc.prompt))
+				if i < 0 {
+					break
+				}
+				r.scanErr += i + len(r.bc.prompt)
+				r.promptSeen()
+			}
+		}
+		return
+	}
+	r.stdout.Write(p)
+	if r.marker {
+		return
+	}
+	out := r.stdout.Bytes()
+	if i := bytes.Index(out, []byte(r.bc.marker)); i >= 0 {
+		end := i + len(r.bc.marker)
+		if end < len(out) && out[end] == '\r' {
+			end++
+		}
+		if end >= len(out) {
+			return // wait for the newline
+		}
+		if out[end] == '\n' {
+			end++
+		}
+		r.marker, r.markerEnd = true, end
+		close(r.started)
+		return
+	}
+	if r.bc.promptRe != nil && r.bc.prompt == "" {
+		if loc := r.bc.promptRe.FindIndex(out[r.scanOut:]); loc != nil {
+			r.scanOut += loc[1]
+			r.promptSeen()
+		}
+	}
+}
+
+// promptSeen reacts to a password prompt; r.mu is held.
+func (r *becomeRun) promptSeen() {
+	r.prompts++
+	if r.bc.password == "" || r.prompts > 1 {
+		r.fail()
+		return
+	}
+	select {
+	case r.answer <- struct{}{}:
+	default:
+	}
+}
+
+func (r *becomeRun) fail() {
+	if !r.aborted {
+		r.aborted = true
+		close(r.abort)
+	}
+}
+
+func runBecome(ctx context.Context, start starter, bc *becomeCmd, stdin io.Reader) (*Result, error) {
+	r := &becomeRun{bc: bc, started: make(chan struct{}), abort: make(chan struct{}), answer: make(chan struct{}, 1)}
+	p, err := start(ctx, shellLine(bc.line), bc.tty, streamWriter{r, false}, streamWriter{r, true})
+	if err != nil {
+		return nil, err
+	}
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		// Only this goroutine writes to stdin: the password on the prompt,
+		// then stdin once the become tool has started the command.
+		for {
+			select {
+			case <-r.answer:
+				if _, err := io.WriteString(p.stdin, bc.password+"\n"); err != nil {
+					return
+				}
+			case <-r.started:
+				feed(p.stdin, stdin)
+				return
+			case <-r.abort:
+				_ = p.stdin.Close()
+				p.kill()
+				return
+			case <-done:
+				return
+			}
+		}
+	}()
+	code, err := waitCtx(ctx, p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.marker {
+		// The marker may have been the very last output, without newline.
+		if i := bytes.Index(r.stdout.Bytes(), []byte(bc.marker)); i >= 0 && !r.aborted {
+			r.marker, r.markerEnd = true, len(r.stdout.Bytes())
+		}
+	}
+	if !r.marker {
+		if ctxErr := ctx.Err(); ctxErr != nil && !r.aborted {
+			return nil, ctxErr
+		}
+		return nil, bc.failure(r.stdout.Bytes(), r.stderr.Bytes(), r.prompts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	stderr := r.stderr.Bytes()
+	if bc.prompt != "" {
+		stderr = bytes.ReplaceAll(stderr, []byte(bc.prompt), nil)
+	}
+	out := r.stdout.Bytes()[r.markerEnd:]
+	return &Result{Stdout: append([]byte(nil), out...), Stderr: append([]byte(nil), stderr...), ExitCode: code}, nil
+}
+
+// errClosed is returned by operations on a closed connection.
+var errClosed = errors.New("connection closed")
