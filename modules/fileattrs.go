@@ -1,0 +1,760 @@
+package modules
+
+// This file holds what the file modules share: reading their arguments,
+// looking at a path on the host (stat through the shell, GNU or BSD),
+// Ansible's octal and symbolic modes, setting owner, group and mode as
+// AnsibleModule.set_fs_attributes_if_different does, backups, checksums and
+// the content diffs printed with --diff.
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/ome/omeprov/connection"
+)
+
+// fileCommonParams are the parameters every file-writing module takes
+// (Ansible's add_file_common_args), with Ansible's defaults.
+func fileCommonParams(p map[string]Param) map[string]Param {
+	common := map[string]Param{
+		"mode":          {Type: "raw"},
+		"owner":         {Type: "str"},
+		"group":         {Type: "str"},
+		"seuser":        {Type: "str"},
+		"serole":        {Type: "str"},
+		"setype":        {Type: "str"},
+		"selevel":       {Type: "str"},
+		"unsafe_writes": {Type: "bool", Default: false},
+		"attributes":    {Type: "str", Aliases: []string{"attr"}},
+	}
+	for k, v := range p {
+		common[k] = v
+	}
+	return common
+}
+
+// argStr returns a string argument; ok is false when it is absent or null.
+func argStr(args map[string]any, name string) (string, bool) {
+	v, present := args[name]
+	if !present || v == nil {
+		return "", false
+	}
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	default:
+		return fmt.Sprint(x), true
+	}
+}
+
+// argBool returns a boolean argument, def when it is absent. Strings are
+// read as Ansible's boolean() does.
+func argBool(args map[string]any, name string, def bool) bool {
+	v, present := args[name]
+	if !present || v == nil {
+		return def
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
+	case int:
+		return x == 1
+	case string:
+		switch strings.ToLower(strings.TrimSpace(x)) {
+		case "yes", "on", "1", "true", "y", "t":
+			return true
+		case "no", "off", "0", "false", "n", "f", "":
+			return false
+		}
+	}
+	return def
+}
+
+// argInt returns an integer argument, def when it is absent or not a number.
+func argInt(args map[string]any, name string, def int) int {
+	v, present := args[name]
+	if !present || v == nil {
+		return def
+	}
+	switch x := v.(type) {
+	case int:
+		return x
+	case int64:
+		return int(x)
+	case float64:
+		return int(x)
+	case string:
+		if n, err := strconv.Atoi(strings.TrimSpace(x)); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// argList returns a list-of-strings argument; a string is split on commas
+// as Ansible's list type does.
+func argList(args map[string]any, name string) []string {
+	v, present := args[name]
+	if !present || v == nil {
+		return nil
+	}
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if e == nil {
+				continue
+			}
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			} else {
+				out = append(out, fmt.Sprint(e))
+			}
+		}
+		return out
+	case string:
+		if x == "" {
+			return nil
+		}
+		parts := strings.Split(x, ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts
+	default:
+		return []string{fmt.Sprint(x)}
+	}
+}
+
+// expandUser replaces a leading ~ as Ansible's path type does; the host's
+// home is resolved by the shell, so only "~" and "~/" forms are kept for
+// the shell (see shellPath).
+func cleanPath(p string) string {
+	if p == "" {
+		return p
+	}
+	if strings.HasPrefix(p, "~") {
+		return p
+	}
+	c := path.Clean(p)
+	return c
+}
+
+// shellPath quotes a path for the shell, leaving a leading ~ or ~/ to the
+// shell's tilde expansion.
+func shellPath(p string) string {
+	if p == "~" {
+		return `"$HOME"`
+	}
+	if strings.HasPrefix(p, "~/") {
+		return `"$HOME"/` + connection.Quote(p[2:])
+	}
+	return connection.Quote(p)
+}
+
+// hostFile is what is known of one path on the host (lstat, and the
+// target's type when the path is a link).
+type hostFile struct {
+	Path   string
+	Exists bool   // the path itself exists (a dangling link exists)
+	Type   string // "file", "directory", "link", "fifo", "socket", "char", "block"
+	Mode   uint32 // permission bits, 07777
+	Uid    int
+	Gid    int
+	Owner  string
+	Group  string
+	Size   int64
+	Nlink  int
+	Inode  uint64
+	Dev    uint64
+	Atime  int64
+	Mtime  int64
+	Ctime  int64
+	// Target is the link's target as readlink gives it.
+	Target string
+	// TargetType is the type of what a link points to ("" when dangling).
+	TargetType string
+	// Umask is the host shell's umask.
+	Umask uint32
+}
+
+// IsDir reports whether the path is a directory (following a link).
+func (f *hostFile) IsDir() bool {
+	return f.Type == "directory" || f.Type == "link" && f.TargetType == "directory"
+}
+
+// state is the path's state as the file module names it.
+func (f *hostFile) state() string {
+	switch {
+	case !f.Exists:
+		return "absent"
+	case f.Type == "link":
+		return "link"
+	case f.Type == "directory":
+		return "directory"
+	case f.Nlink > 1:
+		return "hard"
+	default:
+		return "file"
+	}
+}
+
+// modeString is Ansible's '0%03o'.
+func modeString(m uint32) string { return fmt.Sprintf("0%03o", m) }
+
+// statScript is a POSIX shell script that prints one line describing the
+// path in $1 (or "absent"), the link target, and the umask. It works with
+// GNU stat (-c) and BSD stat (-f).
+const statScript = `p="$1"; u=$(umask)
+if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo "absent $u"; exit 0; fi
+if stat --version >/dev/null 2>&1; then
+  stat -c "G %f %u %g %s %h %i %d %X %Y %Z $u %U %G" -- "$p" || exit 1
+  t=$(stat -L -c %f -- "$p" 2>/dev/null) || t=-
+else
+  stat -f "B %p %u %g %z %l %i %d %a %m %c $u %Su %Sg" "$p" || exit 1
+  t=$(stat -L -f %p "$p" 2>/dev/null) || t=-
+fi
+echo "T $t"
+if [ -L "$p" ]; then printf 'L '; readlink "$p"; fi
+`
+
+// statCommand returns the shell command that runs statScript for p.
+func statCommand(p string) string {
+	return "sh -c " + connection.Quote(statScript) + " sh " + shellPath(p)
+}
+
+// fileTypeOf names the type in raw st_mode bits.
+func fileTypeOf(raw uint32) string {
+	switch raw & 0o170000 {
+	case 0o040000:
+		return "directory"
+	case 0o120000:
+		return "link"
+	case 0o010000:
+		return "fifo"
+	case 0o140000:
+		return "socket"
+	case 0o020000:
+		return "char"
+	case 0o060000:
+		return "block"
+	default:
+		return "file"
+	}
+}
+
+// parseStat reads the output of statScript.
+func parseStat(p, out string) (*hostFile, error) {
+	f := &hostFile{Path: p}
+	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
+	if len(lines) == 0 || lines[0] == "" {
+		return nil, fmt.Errorf("stat %s: no output", p)
+	}
+	first := strings.Fields(lines[0])
+	if len(first) >= 1 && first[0] == "absent" {
+		if len(first) > 1 {
+			u, _ := strconv.ParseUint(first[1], 8, 32)
+			f.Umask = uint32(u)
+		}
+		return f, nil
+	}
+	if len(first) < 12 || (first[0] != "G" && first[0] != "B") {
+		return nil, fmt.Errorf("stat %s: unexpected output %q", p, lines[0])
+	}
+	base := 16
+	if first[0] == "B" {
+		base = 8
+	}
+	raw, err := strconv.ParseUint(first[1], base, 32)
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: mode %q: %w", p, first[1], err)
+	}
+	f.Exists = true
+	f.Type = fileTypeOf(uint32(raw))
+	f.Mode = uint32(raw) & 0o7777
+	num := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
+	f.Uid = int(num(first[2]))
+	f.Gid = int(num(first[3]))
+	f.Size = num(first[4])
+	f.Nlink = int(num(first[5]))
+	f.Inode = uint64(num(first[6]))
+	f.Dev = uint64(num(first[7]))
+	f.Atime, f.Mtime, f.Ctime = num(first[8]), num(first[9]), num(first[10])
+	u, _ := strconv.ParseUint(first[11], 8, 32)
+	f.Umask = uint32(u)
+	f.Owner, f.Group = strconv.Itoa(f.Uid), strconv.Itoa(f.Gid)
+	if len(first) > 12 && first[12] != "UNKNOWN" {
+		f.Owner = first[12]
+	}
+	if len(first) > 13 && first[13] != "UNKNOWN" {
+		f.Group = first[13]
+	}
+	for _, l := range lines[1:] {
+		switch {
+		case strings.HasPrefix(l, "T "):
+			if t := strings.TrimSpace(l[2:]); t != "-" {
+				if traw, err := strconv.ParseUint(t, base, 32); err == nil {
+					f.TargetType = fileTypeOf(uint32(traw))
+				}
+			}
+		case strings.HasPrefix(l, "L "):
+			f.Target = l[2:]
+		}
+	}
+	if f.Type != "link" {
+		f.TargetType = f.Type
+	}
+	return f, nil
+}
+
+// statPath looks at p on the host.
+func statPath(ctx context.Context, t *Task, p string) (*hostFile, error) {
+	res, err := t.Exec(ctx, statCommand(p))
+	if err != nil {
+		return nil, fmt.Errorf("stat %s: %w", p, err)
+	}
+	if res.ExitCode != 0 {
+		return nil, fmt.Errorf("stat %s: %s", p, strings.TrimSpace(string(res.Stderr)))
+	}
+	return parseStat(p, string(res.Stdout))
+}
+
+// pathInfo adds the keys AnsibleModule.add_path_info adds for an existing
+// path: uid, gid, owner, group, mode, state, size.
+func pathInfo(r Result, f *hostFile) {
+	if f == nil || !f.Exists || (f.Type == "link" && f.TargetType == "") {
+		return
+	}
+	r["uid"], r["gid"] = f.Uid, f.Gid
+	r["owner"], r["group"] = f.Owner, f.Group
+	r["mode"] = modeString(f.Mode)
+	st := f.state()
+	r["state"] = st
+	r["size"] = f.Size
+}
+
+// addPathInfo stats p again and adds its path info to r; errors are
+// ignored as Ansible ignores a vanished path.
+func addPathInfo(ctx context.Context, t *Task, r Result, p string) {
+	if f, err := statPath(ctx, t, p); err == nil {
+		pathInfo(r, f)
+	}
+}
+
+// parseMode turns Ansible's mode argument into permission bits for a path
+// whose current mode is cur (isDir tells X what to do; umask applies when a
+// symbolic mode names no users). An int is taken as is (YAML 0644 reads as
+// 420); a string of octal digits is octal; anything else is symbolic
+// ("u+rwx,g-w,o="). ok is false when mode is absent.
+func parseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok bool, err error) {
+	switch x := mode.(type) {
+	case nil:
+		return 0, false, nil
+	case int:
+		if x < 0 || x > 0o7777 {
+			return 0, false, fmt.Errorf("Invalid mode supplied, only permission info is allowed")
+		}
+		return uint32(x), true, nil
+	case int64:
+		return parseMode(int(x), cur, isDir, umask)
+	case float64:
+		return parseMode(int(x), cur, isDir, umask)
+	case string:
+		if x == "" {
+			return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
+		}
+		if n, perr := strconv.ParseUint(x, 8, 64); perr == nil {
+			if n > 0o7777 {
+				return 0, false, fmt.Errorf("Invalid mode supplied, only permission info is allowed")
+			}
+			return uint32(n), true, nil
+		}
+		m, err := symbolicMode(x, cur, isDir, umask)
+		if err != nil {
+			return 0, false, fmt.Errorf("mode must be in octal or symbolic form: %w", err)
+		}
+		return m, true, nil
+	default:
+		return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
+	}
+}
+
+// symbolicMode applies a chmod-style symbolic mode to cur, exactly as
+// AnsibleModule._symbolic_mode_to_octal does (including its X and its
+// u/g/o copy rules).
+func symbolicMode(spec string, cur uint32, isDir bool, umask uint32) (uint32, error) {
+	mode := cur & 0o7777
+	for _, clause := range strings.Split(spec, ",") {
+		i := strings.IndexAny(clause, "+-=")
+		if i < 0 {
+			return 0, fmt.Errorf("bad symbolic permission for mode: %s", clause)
+		}
+		users := clause[:i]
+		useUmask := users == ""
+		if users == "" || users == "a" {
+			users = "ugo"
+		}
+		if strings.Trim(users, "ugo") != "" {
+			return 0, fmt.Errorf("bad symbolic permission for mode: %s", clause)
+		}
+		rest := clause[i:]
+		for rest != "" {
+			op := rest[0]
+			rest = rest[1:]
+			j := strings.IndexAny(rest, "+-=")
+			if j < 0 {
+				j = len(rest)
+			}
+			perms := rest[:j]
+			rest = rest[j:]
+			if strings.Trim(perms, "rwxXstugo") != "" {
+				return 0, fmt.Errorf("bad symbolic permission for mode: %s", clause)
+			}
+			for _, u := range users {
+				apply := symbolicPerms(byte(u), perms, mode, isDir, useUmask, umask)
+				switch op {
+				case '=':
+					var mask uint32
+					switch u {
+					case 'u':
+						mask = 0o4700
+					case 'g':
+						mask = 0o2070
+					case 'o':
+						mask = 0o1007
+					}
+					mode = (mode &^ mask) | apply
+				case '+':
+					mode |= apply
+				case '-':
+					mode &^= apply
+				}
+			}
+		}
+	}
+	return mode, nil
+}
+
+func symbolicPerms(user byte, perms string, prev uint32, isDir, useUmask bool, umask uint32) uint32 {
+	rev := umask ^ 0o7777
+	pick := func(bit uint32) uint32 {
+		if useUmask {
+			return rev & bit
+		}
+		return bit
+	}
+	shift := map[byte]uint{'u': 6, 'g': 3, 'o': 0}[user]
+	applyX := isDir || prev&0o111 != 0
+	var out uint32
+	for i := 0; i < len(perms); i++ {
+		switch perms[i] {
+		case 'r':
+			out |= pick(4 << shift)
+		case 'w':
+			out |= pick(2 << shift)
+		case 'x':
+			out |= pick(1 << shift)
+		case 'X':
+			if applyX {
+				out |= 1 << shift
+			}
+		case 's':
+			switch user {
+			case 'u':
+				out |= 0o4000
+			case 'g':
+				out |= 0o2000
+			}
+		case 't':
+			if user == 'o' {
+				out |= 0o1000
+			}
+		case 'u', 'g', 'o':
+			from := map[byte]uint{'u': 6, 'g': 3, 'o': 0}[perms[i]]
+			bits := (prev >> from) & 7
+			out |= bits << shift
+		}
+	}
+	return out
+}
+
+// attrs are the owner, group and mode a task asks for.
+type attrs struct {
+	Owner, Group string
+	Mode         any
+}
+
+func attrsFrom(args map[string]any) attrs {
+	a := attrs{Mode: args["mode"]}
+	a.Owner, _ = argStr(args, "owner")
+	a.Group, _ = argStr(args, "group")
+	return a
+}
+
+// attrDiff is the before/after of set_fs_attributes_if_different.
+type attrDiff struct {
+	Before, After map[string]any
+}
+
+// setAttrs brings f's owner, group and mode to a (not following a link
+// when follow is false), in check mode only reporting. It returns whether
+// anything changed; d (when not nil) records the before/after values.
+func setAttrs(ctx context.Context, t *Task, f *hostFile, a attrs, follow bool, d *attrDiff) (bool, error) {
+	if f == nil || !f.Exists {
+		return false, nil
+	}
+	var cmds []string
+	changed := false
+	hflag := ""
+	if f.Type == "link" && !follow {
+		hflag = "-h "
+	}
+	p := shellPath(f.Path)
+	if a.Owner != "" && a.Owner != f.Owner && a.Owner != strconv.Itoa(f.Uid) {
+		changed = true
+		if d != nil {
+			d.Before["owner"], d.After["owner"] = f.Uid, a.Owner
+		}
+		cmds = append(cmds, "chown "+hflag+"-- "+connection.Quote(a.Owner)+" "+p)
+	}
+	if a.Group != "" && a.Group != f.Group && a.Group != strconv.Itoa(f.Gid) {
+		changed = true
+		if d != nil {
+			d.Before["group"], d.After["group"] = f.Gid, a.Group
+		}
+		cmds = append(cmds, "chgrp "+hflag+"-- "+connection.Quote(a.Group)+" "+p)
+	}
+	if a.Mode != nil && !(f.Type == "link" && !follow) {
+		m, ok, err := parseMode(a.Mode, f.Mode, f.IsDir(), f.Umask)
+		if err != nil {
+			return false, err
+		}
+		if ok && m != f.Mode {
+			changed = true
+			if d != nil {
+				d.Before["mode"], d.After["mode"] = modeString(f.Mode), modeString(m)
+			}
+			cmds = append(cmds, fmt.Sprintf("chmod %04o %s", m, p))
+		}
+	}
+	if !changed || t.Check {
+		return changed, nil
+	}
+	res, err := t.Exec(ctx, strings.Join(cmds, " && "))
+	if err != nil {
+		return false, fmt.Errorf("set attributes of %s: %w", f.Path, err)
+	}
+	if res.ExitCode != 0 {
+		msg := strings.TrimSpace(string(res.Stderr))
+		switch {
+		case strings.Contains(msg, "invalid user"):
+			return false, fmt.Errorf("chown failed: failed to look up user %s", a.Owner)
+		case strings.Contains(msg, "invalid group"):
+			return false, fmt.Errorf("chgrp failed: failed to look up group %s", a.Group)
+		}
+		return false, fmt.Errorf("set attributes of %s: %s", f.Path, msg)
+	}
+	return true, nil
+}
+
+// backupFile copies p beside itself as Ansible's backup_local does
+// (p.PID.YYYY-MM-DD@HH:MM:SS~, keeping mode, owner and times) and returns
+// the backup's name.
+func backupFile(ctx context.Context, t *Task, p string) (string, error) {
+	cmd := `b=` + shellPath(p) + `.$$.$(date +%Y-%m-%d@%H:%M:%S~) && cp -p -- ` + shellPath(p) + ` "$b" && printf '%s' "$b"`
+	res, err := t.Exec(ctx, cmd)
+	if err != nil {
+		return "", fmt.Errorf("backup %s: %w", p, err)
+	}
+	if res.ExitCode != 0 {
+		return "", fmt.Errorf("Could not make backup of %s: %s", p, strings.TrimSpace(string(res.Stderr)))
+	}
+	return string(res.Stdout), nil
+}
+
+// remoteChecksum returns the sha1 of the file p on the host, "" when it is
+// not a readable file.
+func remoteChecksum(ctx context.Context, t *Task, p string) (string, error) {
+	cmd := `p=` + shellPath(p) + `; [ -f "$p" ] && [ -r "$p" ] || exit 0
+if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$p"; elif command -v shasum >/dev/null 2>&1; then shasum -a 1 < "$p"; else openssl sha1 -r < "$p"; fi`
+	res, err := t.Exec(ctx, cmd)
+	if err != nil {
+		return "", fmt.Errorf("checksum %s: %w", p, err)
+	}
+	if res.ExitCode != 0 {
+		return "", fmt.Errorf("checksum %s: %s", p, strings.TrimSpace(string(res.Stderr)))
+	}
+	f := strings.Fields(string(res.Stdout))
+	if len(f) == 0 {
+		return "", nil
+	}
+	return f[0], nil
+}
+
+func sha1Hex(b []byte) string { s := sha1.Sum(b); return hex.EncodeToString(s[:]) }
+func md5Hex(b []byte) string  { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
+
+// writeFile writes content to p on the host atomically (PutFile), first
+// checking it with validate (a command containing %s, run on a temporary
+// copy in the same directory) when validate is not empty. mode is used
+// only when the file is new (0: 0644 less the umask, as PutFile decides).
+func writeFile(ctx context.Context, t *Task, p string, content []byte, validate string, mode fs.FileMode) error {
+	if validate != "" {
+		if !strings.Contains(validate, "%s") {
+			return fmt.Errorf("validate must contain %%s: %s", validate)
+		}
+		tmp := path.Join(path.Dir(p), fmt.Sprintf(".omeprov-validate-%s-%s", sha1Hex(content)[:8], path.Base(p)))
+		if err := t.Conn.PutFile(ctx, tmp, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: 0o600}); err != nil {
+			return fmt.Errorf("write %s: %w", tmp, err)
+		}
+		res, err := t.Exec(ctx, strings.ReplaceAll(validate, "%s", shellPath(tmp))+"; rc=$?; rm -f -- "+shellPath(tmp)+"; exit $rc")
+		if err != nil {
+			return fmt.Errorf("validate %s: %w", p, err)
+		}
+		if res.ExitCode != 0 {
+			return &validateError{rc: res.ExitCode, stdout: string(res.Stdout), stderr: string(res.Stderr)}
+		}
+	}
+	if err := t.Conn.PutFile(ctx, p, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: mode}); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
+}
+
+// validateError is a validate command that refused the new content.
+type validateError struct {
+	rc             int
+	stdout, stderr string
+}
+
+func (e *validateError) Error() string {
+	return fmt.Sprintf("failed to validate: rc:%d error:%s", e.rc, e.stderr)
+}
+
+// readHostFile reads p from the host; exists is false when it is absent.
+func readHostFile(ctx context.Context, t *Task, p string) ([]byte, error) {
+	b, err := t.Conn.GetFile(ctx, p, t.Become)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", p, err)
+	}
+	return b, nil
+}
+
+// mkdirParents creates the parent directories of p (mkdir -p).
+func mkdirParents(ctx context.Context, t *Task, p string) error {
+	dir := path.Dir(p)
+	if dir == "." || dir == "/" {
+		return nil
+	}
+	res, err := t.Exec(ctx, "mkdir -p -- "+shellPath(dir))
+	if err != nil {
+		return fmt.Errorf("mkdir %s: %w", dir, err)
+	}
+	if res.ExitCode != 0 {
+		return fmt.Errorf("Error creating %s (%s)", dir, strings.TrimSpace(string(res.Stderr)))
+	}
+	return nil
+}
+
+// realPath resolves links in p on the host (Ansible writes through links
+// to the real file).
+func realPath(ctx context.Context, t *Task, f *hostFile) string {
+	if f == nil || f.Type != "link" {
+		return f.Path
+	}
+	res, err := t.Exec(ctx, "cd -P -- "+shellPath(path.Dir(f.Path))+" && t="+shellPath(f.Path)+" && while [ -L \"$t\" ]; do l=$(readlink \"$t\"); cd -P -- \"$(dirname -- \"$l\")\" || exit 1; t=$(basename -- \"$l\"); done; printf '%s/%s' \"$(pwd -P)\" \"$t\"")
+	if err != nil || res.ExitCode != 0 {
+		return f.Path
+	}
+	return strings.Replace(string(res.Stdout), "//", "/", 1)
+}
+
+// dictDiff renders a dict diff as Ansible's callback does: JSON with
+// sorted keys, indented by four spaces, ending in a newline.
+func dictDiff(before, after map[string]any) Diff {
+	return Diff{Before: jsonIndent(before), After: jsonIndent(after)}
+}
+
+func jsonIndent(m map[string]any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "    ")
+	if err := enc.Encode(m); err != nil {
+		return fmt.Sprint(m) + "\n"
+	}
+	return b.String()
+}
+
+// failResult turns an error into a failed Result, keeping validate's
+// output as copy does.
+func failResult(err error, extra Result) Result {
+	r := Result{"failed": true, "msg": err.Error()}
+	if ve, ok := err.(*validateError); ok {
+		r["msg"] = "failed to validate"
+		r["exit_status"] = ve.rc
+		r["stdout"] = ve.stdout
+		r["stderr"] = ve.stderr
+	}
+	for k, v := range extra {
+		r[k] = v
+	}
+	return r
+}
+
+// treeScript lists the paths under $1 (not $1 itself) with one stat line
+// each, GNU or BSD, the name last; with $2 = -L links are followed.
+const treeScript = `r="$1"; L="$2"
+if stat --version >/dev/null 2>&1; then
+  find $L "$r" -mindepth 1 -exec stat $L -c 'G %f %u %g %s %h %i %d %X %Y %Z 0 %U %G %n' {} +
+else
+  find $L "$r" -mindepth 1 -exec stat $L -f 'B %p %u %g %z %l %i %d %a %m %c 0 %Su %Sg %N' {} +
+fi`
+
+// listTree stats every path under root on the host (following links when
+// follow is set).
+func listTree(ctx context.Context, t *Task, root string, follow bool) ([]*hostFile, error) {
+	flag := "''"
+	if follow {
+		flag = "-L"
+	}
+	res, err := t.Exec(ctx, "sh -c "+connection.Quote(treeScript)+" sh "+shellPath(root)+" "+flag)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", root, err)
+	}
+	if res.ExitCode != 0 && len(res.Stdout) == 0 {
+		return nil, fmt.Errorf("list %s: %s", root, strings.TrimSpace(string(res.Stderr)))
+	}
+	return parseTree(string(res.Stdout)), nil
+}
+
+// parseTree reads treeScript's output; lines it cannot read (a name with a
+// newline) are skipped.
+func parseTree(out string) []*hostFile {
+	var files []*hostFile
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.SplitN(line, " ", 15)
+		if len(fields) < 15 {
+			continue
+		}
+		f, err := parseStat(fields[14], strings.Join(fields[:14], " "))
+		if err != nil {
+			continue
+		}
+		f.TargetType = f.Type
+		files = append(files, f)
+	}
+	return files
+}
