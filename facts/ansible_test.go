@@ -1,0 +1,246 @@
+package facts
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ome/omeprov/connection"
+	"github.com/ome/omeprov/internal/testroot"
+	"github.com/stretchr/testify/require"
+)
+
+// shRunner runs commands with the local /bin/sh, as Ansible's local
+// connection does.
+type shRunner struct{ env []string }
+
+func (r shRunner) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
+	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
+	c.Env = r.env
+	var out, errb bytes.Buffer
+	c.Stdout, c.Stderr = &out, &errb
+	err := c.Run()
+	res := &connection.Result{Stdout: out.Bytes(), Stderr: errb.Bytes()}
+	if ee, ok := err.(*exec.ExitError); ok {
+		res.ExitCode = ee.ExitCode()
+		return res, nil
+	}
+	return res, err
+}
+
+// needTool skips (or fails under CI) when a tool is missing.
+func needTool(t *testing.T, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			msg := tool + " is not installed (apt-get install ansible-core)"
+			if os.Getenv("CI") != "" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+	}
+}
+
+// ansibleSetup runs `ansible -m setup` with the given arguments and
+// returns ansible_facts (keys with the ansible_ prefix).
+func ansibleSetup(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	cmd := exec.Command("ansible", args...)
+	cmd.Env = append(os.Environ(), "ANSIBLE_LOAD_CALLBACK_PLUGINS=1", "ANSIBLE_STDOUT_CALLBACK=json",
+		"ANSIBLE_NOCOLOR=1", "ANSIBLE_HOST_KEY_CHECKING=0", "ANSIBLE_LOCALHOST_WARNING=0")
+	out, err := cmd.Output()
+	require.NoError(t, err, "ansible: %s", out)
+	var res struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]map[string]any `json:"hosts"`
+			} `json:"tasks"`
+		} `json:"plays"`
+	}
+	require.NoError(t, json.Unmarshal(out, &res), "%s", out)
+	require.NotEmpty(t, res.Plays)
+	require.NotEmpty(t, res.Plays[0].Tasks)
+	for _, h := range res.Plays[0].Tasks[0].Hosts {
+		f, ok := h["ansible_facts"].(map[string]any)
+		require.True(t, ok, "no ansible_facts in %v", h)
+		return f
+	}
+	t.Fatal("no host in ansible's answer")
+	return nil
+}
+
+// jsonNorm gives v as encoding/json would decode it, so that int and
+// float64, []string and []any compare equal.
+func jsonNorm(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var out any
+	require.NoError(t, json.Unmarshal(b, &out))
+	return out
+}
+
+// issueFacts are the facts issue 6 lists; each must agree with Ansible.
+var issueFacts = []string{
+	"os_family", "distribution", "distribution_major_version", "distribution_release", "distribution_version",
+	"pkg_mgr", "service_mgr", "python_version", "selinux", "virtualization_type", "processor_count",
+	"processor_cores", "processor_vcpus", "memtotal_mb", "fqdn", "hostname", "nodename", "default_ipv4",
+	"all_ipv4_addresses", "architecture", "kernel", "system", "env", "user_id", "user_dir", "date_time", "lsb", "mounts",
+}
+
+// moreFacts are further facts omeprov gives that must agree too.
+var moreFacts = []string{
+	"distribution_file_path", "distribution_file_variety", "distribution_file_parsed", "distribution_minor_version",
+	"kernel_version", "machine", "userspace_bits", "userspace_architecture", "domain", "machine_id",
+	"user_uid", "user_gid", "user_gecos", "user_shell", "real_user_id", "effective_user_id", "real_group_id",
+	"effective_group_id", "virtualization_role", "virtualization_tech_guest", "virtualization_tech_host",
+	"processor", "processor_threads_per_core", "processor_nproc", "memfree_mb", "swaptotal_mb", "default_ipv6",
+	"all_ipv6_addresses", "apparmor", "selinux_python_present", "python", "gather_subset", "module_setup",
+}
+
+// compareFacts checks every fact of names between Ansible (with prefix)
+// and omeprov (without), with the allowances for values that move.
+func compareFacts(t *testing.T, ans, ours map[string]any, names []string) {
+	t.Helper()
+	for _, name := range names {
+		a, aok := ans["ansible_"+name]
+		if name == "gather_subset" || name == "module_setup" {
+			a, aok = ans[name]
+		}
+		o, ook := ours[name]
+		if !aok {
+			require.False(t, ook, "%s: Ansible has no such fact, omeprov gives %#v", name, o)
+			continue
+		}
+		require.True(t, ook, "%s: missing; Ansible gives %#v", name, a)
+		o = jsonNorm(t, o)
+		switch name {
+		case "env":
+			compareEnv(t, a.(map[string]any), o.(map[string]any))
+		case "date_time":
+			compareDateTime(t, a.(map[string]any), o.(map[string]any))
+		case "mounts":
+			compareMounts(t, a.([]any), o.([]any))
+		case "memfree_mb":
+			requireNear(t, name, a, o, 256)
+		case "virtualization_tech_guest", "virtualization_tech_host", "all_ipv6_addresses":
+			require.ElementsMatch(t, a, o, name)
+		case "python":
+			am, om := a.(map[string]any), o.(map[string]any)
+			require.Equal(t, am["executable"], om["executable"], "python.executable")
+			require.Equal(t, am["version"], om["version"], "python.version")
+		default:
+			require.Equal(t, a, o, "%s differs from Ansible's", name)
+		}
+	}
+}
+
+func requireNear(t *testing.T, name string, a, o any, tol float64) {
+	t.Helper()
+	af, ok1 := a.(float64)
+	of, ok2 := o.(float64)
+	require.True(t, ok1 && ok2, "%s: %#v vs %#v", name, a, o)
+	require.InDelta(t, af, of, tol, name)
+}
+
+// volatileEnv changes between two processes of one run.
+var volatileEnv = map[string]bool{"_": true, "SHLVL": true, "PWD": true, "OLDPWD": true}
+
+func compareEnv(t *testing.T, a, o map[string]any) {
+	t.Helper()
+	common := 0
+	for k, v := range a {
+		if volatileEnv[k] {
+			continue
+		}
+		if ov, ok := o[k]; ok {
+			common++
+			require.Equal(t, v, ov, "env %s", k)
+		}
+	}
+	require.NotZero(t, common, "no environment variable in common")
+}
+
+func compareDateTime(t *testing.T, a, o map[string]any) {
+	t.Helper()
+	ae, _ := strconv.ParseInt(a["epoch"].(string), 10, 64)
+	oe, _ := strconv.ParseInt(o["epoch"].(string), 10, 64)
+	require.InDelta(t, ae, oe, 120, "date_time.epoch")
+	for k := range a {
+		_, ok := o[k]
+		require.True(t, ok, "date_time.%s missing", k)
+	}
+	require.Len(t, o, len(a))
+	// Compare the fields at omeprov's instant rendered Ansible's way:
+	// recompute Ansible's fields from its own epoch would need its zone,
+	// so check the instant-independent ones and the shape of the rest.
+	for _, k := range []string{"tz", "tz_dst", "tz_offset"} {
+		require.Equal(t, a[k], o[k], "date_time.%s", k)
+	}
+	if ae/3600 == oe/3600 {
+		for _, k := range []string{"year", "month", "day", "hour", "date", "weekday", "weekday_number", "weeknumber"} {
+			require.Equal(t, a[k], o[k], "date_time.%s", k)
+		}
+	}
+	for k, v := range a {
+		require.Len(t, o[k], len(v.(string)), "date_time.%s: %q vs %q", k, v, o[k])
+	}
+}
+
+func compareMounts(t *testing.T, a, o []any) {
+	t.Helper()
+	key := func(m any) string {
+		mm := m.(map[string]any)
+		return fmt.Sprint(mm["mount"], " ", mm["device"])
+	}
+	om := map[string]map[string]any{}
+	for _, m := range o {
+		om[key(m)] = m.(map[string]any)
+	}
+	require.Len(t, o, len(a), "mounts: %v vs %v", a, o)
+	for _, m := range a {
+		am := m.(map[string]any)
+		got, ok := om[key(m)]
+		require.True(t, ok, "mount %s missing", key(m))
+		for k, v := range am {
+			switch k {
+			case "size_available", "block_available", "block_used", "inode_available", "inode_used":
+				requireNear(t, "mount "+key(m)+" "+k, v, got[k], math64(v)*0.01+1e6)
+			default:
+				require.Equal(t, v, got[k], "mount %s %s", key(m), k)
+			}
+		}
+		require.Len(t, got, len(am), "mount %s keys", key(m))
+	}
+}
+
+func math64(v any) float64 { f, _ := v.(float64); return f }
+
+// TestAgainstAnsibleLocal gathers facts on this machine with Ansible's
+// setup module (local connection) and with Gather over a local sh, and
+// compares every fact of the issue and more.
+func TestAgainstAnsibleLocal(t *testing.T) {
+	needTool(t, "ansible")
+	ans := ansibleSetup(t, "-i", "localhost,", "-c", "local", "-m", "setup", "localhost")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ours, err := Gather(ctx, shRunner{env: os.Environ()}, nil)
+	require.NoError(t, err)
+	compareFacts(t, ans, ours, issueFacts)
+	compareFacts(t, ans, ours, moreFacts)
+	for _, k := range []string{"ansible_interfaces"} {
+		require.ElementsMatch(t, ans[k], jsonNorm(t, ours[strings.TrimPrefix(k, "ansible_")]), k)
+	}
+}
+
+var _ = reflect.DeepEqual
+var _ = testroot.New
