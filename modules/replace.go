@@ -15,6 +15,7 @@ import (
 //     one line (what lineinfile matches) and may also match before an
 //     inner newline on longer text.
 //   - `\Z` becomes `\z`; `{,n}` becomes `{0,n}`.
+//
 // Lookahead, lookbehind, backreferences in the pattern, conditionals and
 // (?x) verbose patterns have no RE2 equivalent: they are refused with an
 // error naming the pattern, never silently matched differently.

@@ -1,0 +1,495 @@
+package modules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode/utf8"
+)
+
+func init() {
+	Register("copy", Spec{
+		Params: fileCommonParams(map[string]Param{
+			"src":                {Type: "path"},
+			"_original_basename": {Type: "str"},
+			"content":            {Type: "raw", NoLog: true},
+			"dest":               {Type: "path", Required: true},
+			"backup":             {Type: "bool", Default: false},
+			"force":              {Type: "bool", Default: true, Aliases: []string{"thirsty"}},
+			"validate":           {Type: "str"},
+			"directory_mode":     {Type: "raw"},
+			"remote_src":         {Type: "bool", Default: false},
+			"local_follow":       {Type: "bool", Default: true},
+			"checksum":           {Type: "str"},
+			"follow":             {Type: "bool", Default: false},
+			"decrypt":            {Type: "bool", Default: true},
+		}),
+		MutuallyExclusive: [][]string{{"src", "content"}},
+		CheckMode:         true,
+	}, ModuleFunc(runCopy))
+}
+
+// maxDiffSize is Ansible's MAX_FILE_SIZE_FOR_DIFF default.
+const maxDiffSize = 104448
+
+// copySource is one file to put on the host: its bytes, its name relative
+// to the copy's root, its controller path ("" for content) and mode.
+type copySource struct {
+	Data []byte
+	Rel  string
+	Path string
+	Mode fs.FileMode
+}
+
+func runCopy(ctx context.Context, t *Task) (Result, error) {
+	src, hasSrc := argStr(t.Args, "src")
+	content, hasContent := t.Args["content"]
+	if content == nil {
+		hasContent = false
+	}
+	dest, _ := argStr(t.Args, "dest")
+	switch {
+	case hasSrc && hasContent:
+		return Failf("src and content are mutually exclusive"), nil
+	case !hasSrc && !hasContent:
+		return Failf("src (or content) is required"), nil
+	case dest == "":
+		return Failf("dest is required"), nil
+	}
+	if argBool(t.Args, "remote_src", false) {
+		if !hasSrc {
+			return Failf("src (or content) is required"), nil
+		}
+		return copyRemote(ctx, t, src, dest)
+	}
+	if hasContent {
+		if strings.HasSuffix(dest, "/") {
+			return Failf("can not use content with a dir as dest"), nil
+		}
+		var data []byte
+		switch c := content.(type) {
+		case string:
+			data = []byte(c)
+		case []byte:
+			data = c
+		default:
+			// Ansible writes dicts and lists as JSON
+			b, err := json.Marshal(c)
+			if err != nil {
+				return Failf("content: %v", err), nil
+			}
+			data = b
+		}
+		return copyFile(ctx, t, copySource{Data: data, Rel: path.Base(dest)}, dest)
+	}
+	full, err := t.Ctl.FindFile("files", src)
+	if err != nil {
+		return Failf("Could not find or access '%s' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option", src), nil
+	}
+	fi, err := os.Stat(full)
+	if err != nil {
+		return Failf("Could not find or access '%s' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option", src), nil
+	}
+	if !fi.IsDir() {
+		data, err := os.ReadFile(full)
+		if err != nil {
+			return Failf("could not read src=%s, %v", full, err), nil
+		}
+		return copyFile(ctx, t, copySource{Data: data, Rel: path.Base(full), Path: full, Mode: fi.Mode()}, dest)
+	}
+	return copyTree(ctx, t, src, full, dest)
+}
+
+// copyTree copies a controller directory: its content when src ends in
+// "/", else the directory itself into dest.
+func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, error) {
+	base := ""
+	if !strings.HasSuffix(src, "/") {
+		base = filepath.Base(full)
+	}
+	if !strings.HasSuffix(dest, "/") {
+		dest += "/"
+	}
+	var dirs []string
+	var files []copySource
+	localFollow := argBool(t.Args, "local_follow", true)
+	var walk func(dir, rel string, depth int) error
+	walk = func(dir, rel string, depth int) error {
+		if depth > 64 {
+			return fmt.Errorf("%s: too many levels of links", dir)
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			r := path.Join(rel, e.Name())
+			fi, err := os.Lstat(p)
+			if err != nil {
+				return err
+			}
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				if !localFollow {
+					continue
+				}
+				if fi, err = os.Stat(p); err != nil {
+					continue // dangling
+				}
+			}
+			if fi.IsDir() {
+				dirs = append(dirs, r)
+				if err := walk(p, r, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			files = append(files, copySource{Data: data, Rel: r, Path: p, Mode: fi.Mode()})
+		}
+		return nil
+	}
+	if err := walk(full, base, 0); err != nil {
+		return Failf("could not read src=%s: %v", src, err), nil
+	}
+	if base != "" {
+		dirs = append([]string{base}, dirs...)
+	}
+	sort.Strings(dirs)
+	changed := false
+	dirMode := t.Args["directory_mode"]
+	for _, d := range dirs {
+		args := map[string]any{"path": path.Join(dest, d), "state": "directory"}
+		for _, k := range []string{"owner", "group"} {
+			if v, ok := t.Args[k]; ok {
+				args[k] = v
+			}
+		}
+		if dirMode != nil {
+			args["mode"] = dirMode
+		}
+		sub := *t
+		sub.Args = args
+		r, err := runFile(ctx, &sub)
+		if err != nil {
+			return nil, err
+		}
+		if r.Failed() {
+			return r, nil
+		}
+		changed = changed || r.Changed()
+	}
+	var last Result
+	var diffs []Diff
+	for _, f := range files {
+		r, err := copyFile(ctx, t, f, dest)
+		if err != nil {
+			return nil, err
+		}
+		if r.Failed() {
+			return r, nil
+		}
+		if d, ok := r["diff"].([]Diff); ok {
+			diffs = append(diffs, d...)
+		}
+		changed = changed || r.Changed()
+		last = r
+	}
+	if len(files) == 1 && last != nil {
+		last["changed"] = changed
+		return last, nil
+	}
+	res := Result{"changed": changed, "dest": strings.TrimSuffix(dest, "/") + "/", "src": src}
+	if t.Diff && len(diffs) > 0 {
+		res["diff"] = diffs
+	}
+	return res, nil
+}
+
+// contentDiff is the diff of putting after where before was (exists is
+// false for a new file), with Ansible's refusals for large and binary
+// files.
+func contentDiff(before []byte, exists bool, after []byte, dest, afterHeader string) Diff {
+	d := Diff{AfterHeader: afterHeader}
+	if exists {
+		d.BeforeHeader = dest
+	}
+	switch {
+	case len(before) > maxDiffSize:
+		d.Prepared = fmt.Sprintf("diff skipped: destination file size is greater than %d", maxDiffSize)
+	case len(after) > maxDiffSize:
+		d.Prepared = fmt.Sprintf("diff skipped: source file size is greater than %d", maxDiffSize)
+	case bytes.IndexByte(before, 0) >= 0 || !utf8.Valid(before):
+		d.Prepared = "diff skipped: destination file appears to be binary"
+	case bytes.IndexByte(after, 0) >= 0 || !utf8.Valid(after):
+		d.Prepared = "diff skipped: source file appears to be binary"
+	default:
+		d.Before, d.After = string(before), string(after)
+	}
+	return d
+}
+
+// copyFile puts one source at dest as the copy action and module do
+// together.
+func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, error) {
+	force := argBool(t.Args, "force", true)
+	follow := argBool(t.Args, "follow", false)
+	modeArg := t.Args["mode"]
+	if m, ok := modeArg.(string); ok && m == "preserve" {
+		if s.Path == "" {
+			modeArg = nil
+		} else {
+			modeArg = modeString(uint32(s.Mode.Perm()) | specialBits(s.Mode))
+		}
+	}
+	destFile := dest
+	if strings.HasSuffix(dest, "/") {
+		destFile = path.Join(dest, s.Rel)
+	}
+	df, err := statPath(ctx, t, destFile)
+	if err != nil {
+		return nil, err
+	}
+	if df.IsDir() {
+		if s.Path == "" {
+			return Failf("can not use content with a dir as dest"), nil
+		}
+		destFile = path.Join(dest, s.Rel)
+		if df, err = statPath(ctx, t, destFile); err != nil {
+			return nil, err
+		}
+	}
+	if df.Exists && !force {
+		return Result{"changed": false, "dest": destFile, "src": s.Path, "msg": "file already exists"}, nil
+	}
+	localSum := sha1Hex(s.Data)
+	if want, ok := argStr(t.Args, "checksum"); ok && want != "" && want != localSum {
+		return Result{"failed": true, "msg": "Copied file does not match the expected checksum. Transfer failed.", "checksum": localSum, "expected_checksum": want}, nil
+	}
+	// the real file when following a link
+	target := df
+	if follow && df.Type == "link" && df.TargetType != "" {
+		rp := realPath(ctx, t, df)
+		if target, err = statPath(ctx, t, rp); err != nil {
+			return nil, err
+		}
+	}
+	remoteSum := ""
+	if target.Exists && target.Type == "file" {
+		if remoteSum, err = remoteChecksum(ctx, t, target.Path); err != nil {
+			return nil, err
+		}
+	}
+	if remoteSum == localSum && !(target.Type == "link") {
+		// unchanged content: the file module sets the attributes
+		args := map[string]any{"path": target.Path, "state": "file", "follow": follow}
+		for _, k := range []string{"owner", "group"} {
+			if v, ok := t.Args[k]; ok {
+				args[k] = v
+			}
+		}
+		if modeArg != nil {
+			args["mode"] = modeArg
+		}
+		sub := *t
+		sub.Args = args
+		r, err := runFile(ctx, &sub)
+		if err != nil {
+			return nil, err
+		}
+		r["dest"] = target.Path
+		if _, ok := r["checksum"]; !ok {
+			r["checksum"] = localSum
+		}
+		return r, nil
+	}
+	res := Result{}
+	var diffs []Diff
+	if t.Diff {
+		var before []byte
+		if remoteSum != "" && target.Size <= maxDiffSize {
+			if before, err = readHostFile(ctx, t, target.Path); err != nil {
+				return nil, err
+			}
+		} else if remoteSum != "" {
+			before = make([]byte, target.Size)
+		}
+		hdr := s.Path
+		if hdr == "" {
+			hdr = "dynamically generated"
+		}
+		diffs = append(diffs, contentDiff(before, remoteSum != "", s.Data, target.Path, hdr))
+		res["diff"] = diffs
+	}
+	if t.Check {
+		res["changed"] = true
+		return res, nil
+	}
+	// the copy module on the host
+	parent := path.Dir(target.Path)
+	pf, err := statPath(ctx, t, parent)
+	if err != nil {
+		return nil, err
+	}
+	if !pf.IsDir() {
+		if !strings.HasSuffix(dest, "/") {
+			return Failf("Destination directory %s does not exist", parent), nil
+		}
+		sub := *t
+		sub.Args = map[string]any{"path": parent, "state": "directory", "mode": t.Args["directory_mode"]}
+		r, err := runFile(ctx, &sub)
+		if err != nil {
+			return nil, err
+		}
+		if r.Failed() {
+			return r, nil
+		}
+	}
+	if argBool(t.Args, "backup", false) && target.Exists {
+		bf, err := backupFile(ctx, t, target.Path)
+		if err != nil {
+			return Failf("%v", err), nil
+		}
+		res["backup_file"] = bf
+	}
+	var newMode fs.FileMode
+	if !target.Exists || target.Type == "link" {
+		// a new file gets 0666 less the umask, or the octal mode asked for
+		newMode = fs.FileMode(0o666 &^ target.Umask)
+		if m, ok, err := parseMode(modeArg, uint32(newMode), false, target.Umask); err == nil && ok {
+			newMode = fs.FileMode(m)
+		}
+	}
+	validate, _ := argStr(t.Args, "validate")
+	if err := writeFile(ctx, t, target.Path, s.Data, validate, newMode); err != nil {
+		return failResult(err, nil), nil
+	}
+	nf, err := statPath(ctx, t, target.Path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := setAttrs(ctx, t, nf, attrs{Owner: attrsFrom(t.Args).Owner, Group: attrsFrom(t.Args).Group, Mode: modeArg}, true, nil); err != nil {
+		return Failf("%v", err), nil
+	}
+	res["changed"] = true
+	res["dest"] = target.Path
+	res["src"] = s.Path
+	if s.Path == "" {
+		res["src"] = target.Path
+	}
+	res["checksum"] = localSum
+	res["md5sum"] = md5Hex(s.Data)
+	addPathInfo(ctx, t, res, target.Path)
+	return res, nil
+}
+
+// specialBits converts Go's setuid/setgid/sticky flags to their octal bits.
+func specialBits(m fs.FileMode) uint32 {
+	var b uint32
+	if m&fs.ModeSetuid != 0 {
+		b |= 0o4000
+	}
+	if m&fs.ModeSetgid != 0 {
+		b |= 0o2000
+	}
+	if m&fs.ModeSticky != 0 {
+		b |= 0o1000
+	}
+	return b
+}
+
+// copyRemote copies a file or directory already on the host
+// (remote_src: yes).
+func copyRemote(ctx context.Context, t *Task, src, dest string) (Result, error) {
+	sf, err := statPath(ctx, t, src)
+	if err != nil {
+		return nil, err
+	}
+	if !sf.Exists {
+		return Failf("Source %s not found", src), nil
+	}
+	if sf.IsDir() {
+		return copyRemoteDir(ctx, t, src, dest, sf)
+	}
+	if sf.TargetType != "file" {
+		return Failf("Cannot copy invalid source '%s': not a file", src), nil
+	}
+	data, err := readHostFile(ctx, t, src)
+	if err != nil {
+		return Failf("Source %s not readable", src), nil
+	}
+	if m, ok := t.Args["mode"].(string); ok && m == "preserve" {
+		sub := *t
+		sub.Args = copyArgs(t.Args)
+		sub.Args["mode"] = modeString(sf.Mode)
+		t = &sub
+	}
+	r, err := copyFile(ctx, t, copySource{Data: data, Rel: path.Base(src), Path: src}, dest)
+	if err == nil && r.Changed() {
+		r["src"] = src
+	}
+	return r, err
+}
+
+func copyArgs(a map[string]any) map[string]any {
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+// copyRemoteDir copies a directory on the host with cp -R, reporting a
+// change when diff -r finds a difference.
+func copyRemoteDir(ctx context.Context, t *Task, src, dest string, sf *hostFile) (Result, error) {
+	from, to := strings.TrimSuffix(src, "/"), strings.TrimSuffix(dest, "/")
+	if !strings.HasSuffix(src, "/") {
+		to = path.Join(to, path.Base(from))
+	}
+	check := "[ -d " + shellPath(to) + " ] && diff -r -q -- " + shellPath(from) + " " + shellPath(to) + " >/dev/null 2>&1"
+	res, err := t.Exec(ctx, check)
+	if err != nil {
+		return nil, err
+	}
+	changed := res.ExitCode != 0
+	if changed && !t.Check {
+		cmd := "mkdir -p -- " + shellPath(to) + " && cp -R -p -- " + shellPath(from) + "/. " + shellPath(to) + "/"
+		out, err := t.Exec(ctx, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if out.ExitCode != 0 {
+			return Failf("failed to copy: %s to %s: %s", src, dest, strings.TrimSpace(string(out.Stderr))), nil
+		}
+	}
+	a := attrsFrom(t.Args)
+	if !t.Check && (a.Owner != "" || a.Group != "") {
+		sub := *t
+		sub.Args = map[string]any{"path": to, "state": "directory", "recurse": true, "owner": a.Owner, "group": a.Group}
+		if a.Owner == "" {
+			delete(sub.Args, "owner")
+		}
+		if a.Group == "" {
+			delete(sub.Args, "group")
+		}
+		r, err := runFile(ctx, &sub)
+		if err != nil {
+			return nil, err
+		}
+		if r.Failed() {
+			return r, nil
+		}
+		changed = changed || r.Changed()
+	}
+	return Result{"changed": changed, "dest": dest, "src": src}, nil
+}
