@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register("blockinfile", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"path":         {Type: "path", Required: true, Aliases: []string{"dest", "destfile", "name"}},
 			"state":        {Type: "str", Default: "present", Choices: []string{"absent", "present"}},
 			"marker":       {Type: "str", Default: "# {mark} ANSIBLE MANAGED BLOCK"},
@@ -36,16 +36,16 @@ type blockOpts struct {
 	InsertAfter, InsertBefore *string
 }
 
-// multilineFlag reports whether a Python pattern turns MULTILINE on with
+// blockMultilineFlag reports whether a Python pattern turns MULTILINE on with
 // an inline (?m) flag group at its start.
-var multilineFlag = regexp.MustCompile(`^\(\?[aiLsux]*m[aiLmsux]*\)`)
+var blockMultilineFlag = regexp.MustCompile(`^\(\?[aiLsux]*m[aiLmsux]*\)`)
 
 // blockinfileContent computes the content blockinfile leaves, following
 // ansible-core 2.14's main(); original is nil for a missing file.
 func blockinfileContent(original *string, o blockOpts) (string, error) {
 	var lines []string
 	if original != nil {
-		lines = splitLinesPy(*original)
+		lines = fsSplitLinesPy(*original)
 	}
 	insAfter, insBefore := o.InsertAfter, o.InsertBefore
 	if insAfter == nil && insBefore == nil {
@@ -62,8 +62,8 @@ func blockinfileContent(original *string, o blockOpts) (string, error) {
 		pat = *insBefore
 	}
 	if insAfter != nil && *insAfter != "EOF" || insBefore != nil && *insBefore != "BOF" {
-		multiline = multilineFlag.MatchString(pat)
-		if insertRe, err = compilePy(pat, false, false); err != nil {
+		multiline = blockMultilineFlag.MatchString(pat)
+		if insertRe, err = pyCompile(pat, false, false); err != nil {
 			return "", err
 		}
 	}
@@ -75,7 +75,7 @@ func blockinfileContent(original *string, o blockOpts) (string, error) {
 		if !strings.HasSuffix(block, "\n") {
 			block += "\n"
 		}
-		blockLines = append([]string{marker0}, splitLinesPy(block)...)
+		blockLines = append([]string{marker0}, fsSplitLinesPy(block)...)
 		blockLines = append(blockLines, marker1)
 	}
 	n0, n1 := -1, -1
@@ -136,9 +136,9 @@ func blockinfileContent(original *string, o blockOpts) (string, error) {
 	return strings.Join(out, ""), nil
 }
 
-// splitLinesPy is Python's str.splitlines(True) for the line ends that
+// fsSplitLinesPy is Python's str.splitlines(True) for the line ends that
 // matter in text files: \n, \r\n and \r.
-func splitLinesPy(s string) []string {
+func fsSplitLinesPy(s string) []string {
 	var out []string
 	start := 0
 	for i := 0; i < len(s); i++ {
@@ -161,9 +161,9 @@ func splitLinesPy(s string) []string {
 }
 
 func runBlockinfile(ctx context.Context, t *Task) (Result, error) {
-	p, _ := argStr(t.Args, "path")
-	p = cleanPath(p)
-	f, err := statPath(ctx, t, p)
+	p, _ := fileArgs(t.Args).str("path")
+	p = fsCleanPath(p)
+	f, err := fsStat(ctx, t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -171,35 +171,35 @@ func runBlockinfile(ctx context.Context, t *Task) (Result, error) {
 		return Result{"failed": true, "rc": 256, "msg": fmt.Sprintf("Path %s is a directory !", p)}, nil
 	}
 	exists := f.Exists && !(f.Type == "link" && f.TargetType == "")
-	state, _ := argStr(t.Args, "state")
+	state, _ := fileArgs(t.Args).str("state")
 	o := blockOpts{
 		Present:      state != "absent",
-		InsertAfter:  optStr(t.Args, "insertafter"),
-		InsertBefore: optStr(t.Args, "insertbefore"),
+		InsertAfter:  fileArgs(t.Args).opt("insertafter"),
+		InsertBefore: fileArgs(t.Args).opt("insertbefore"),
 	}
-	o.Block, _ = argStr(t.Args, "block")
+	o.Block, _ = fileArgs(t.Args).str("block")
 	var ok bool
-	if o.Marker, ok = argStr(t.Args, "marker"); !ok {
+	if o.Marker, ok = fileArgs(t.Args).str("marker"); !ok {
 		o.Marker = "# {mark} ANSIBLE MANAGED BLOCK"
 	}
-	if o.MarkerBegin, ok = argStr(t.Args, "marker_begin"); !ok {
+	if o.MarkerBegin, ok = fileArgs(t.Args).str("marker_begin"); !ok {
 		o.MarkerBegin = "BEGIN"
 	}
-	if o.MarkerEnd, ok = argStr(t.Args, "marker_end"); !ok {
+	if o.MarkerEnd, ok = fileArgs(t.Args).str("marker_end"); !ok {
 		o.MarkerEnd = "END"
 	}
 	var original *string
 	if !exists {
-		if !argBool(t.Args, "create", false) {
+		if !fileArgs(t.Args).boolean("create", false) {
 			return Result{"failed": true, "rc": 257, "msg": fmt.Sprintf("Path %s does not exist !", p)}, nil
 		}
 		if !t.Check {
-			if err := mkdirParents(ctx, t, p); err != nil {
+			if err := fsMkdirParents(ctx, t, p); err != nil {
 				return Failf("%v", err), nil
 			}
 		}
 	} else {
-		b, err := readHostFile(ctx, t, p)
+		b, err := fsRead(ctx, t, p)
 		if err != nil {
 			return nil, err
 		}
@@ -234,19 +234,19 @@ func runBlockinfile(ctx context.Context, t *Task) (Result, error) {
 	}
 	res := Result{}
 	if changed && !t.Check {
-		if argBool(t.Args, "backup", false) && exists {
-			bf, err := backupFile(ctx, t, p)
+		if fileArgs(t.Args).boolean("backup", false) && exists {
+			bf, err := fsBackup(ctx, t, p)
 			if err != nil {
 				return Failf("%v", err), nil
 			}
 			res["backup_file"] = bf
 		}
-		validate, _ := argStr(t.Args, "validate")
+		validate, _ := fileArgs(t.Args).str("validate")
 		dest := p
 		if exists {
-			dest = realPath(ctx, t, f)
+			dest = fsRealPath(ctx, t, f)
 		}
-		if err := writeFile(ctx, t, dest, []byte(result), validate, 0); err != nil {
+		if err := fsWrite(ctx, t, dest, []byte(result), validate, 0); err != nil {
 			return Failf("%v", err), nil
 		}
 	}
@@ -257,14 +257,14 @@ func runBlockinfile(ctx context.Context, t *Task) (Result, error) {
 		}
 		return res, nil
 	}
-	ad := &attrDiff{Before: map[string]any{}, After: map[string]any{}}
-	changed, msg, err = checkFileAttrs(ctx, t, p, changed, msg, ad)
+	ad := &fsAttrDiff{Before: map[string]any{}, After: map[string]any{}}
+	changed, msg, err = fsCheckAttrs(ctx, t, p, changed, msg, ad)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
 	res["changed"], res["msg"] = changed, msg
 	if t.Diff {
-		res["diff"] = []Diff{diff, attrsDiff(p, ad)}
+		res["diff"] = []Diff{diff, fsAttrsDiff(p, ad)}
 	}
 	return res, nil
 }

@@ -16,7 +16,7 @@ import (
 
 func init() {
 	Register("copy", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"src":                {Type: "path"},
 			"_original_basename": {Type: "str"},
 			"content":            {Type: "raw", NoLog: true},
@@ -36,8 +36,8 @@ func init() {
 	}, ModuleFunc(runCopy))
 }
 
-// maxDiffSize is Ansible's MAX_FILE_SIZE_FOR_DIFF default.
-const maxDiffSize = 104448
+// copyMaxDiffSize is Ansible's MAX_FILE_SIZE_FOR_DIFF default.
+const copyMaxDiffSize = 104448
 
 // copySource is one file to put on the host: its bytes, its name relative
 // to the copy's root, its controller path ("" for content) and mode.
@@ -49,12 +49,12 @@ type copySource struct {
 }
 
 func runCopy(ctx context.Context, t *Task) (Result, error) {
-	src, hasSrc := argStr(t.Args, "src")
+	src, hasSrc := fileArgs(t.Args).str("src")
 	content, hasContent := t.Args["content"]
 	if content == nil {
 		hasContent = false
 	}
-	dest, _ := argStr(t.Args, "dest")
+	dest, _ := fileArgs(t.Args).str("dest")
 	switch {
 	case hasSrc && hasContent:
 		return Failf("src and content are mutually exclusive"), nil
@@ -63,7 +63,7 @@ func runCopy(ctx context.Context, t *Task) (Result, error) {
 	case dest == "":
 		return Failf("dest is required"), nil
 	}
-	if argBool(t.Args, "remote_src", false) {
+	if fileArgs(t.Args).boolean("remote_src", false) {
 		if !hasSrc {
 			return Failf("src (or content) is required"), nil
 		}
@@ -119,7 +119,7 @@ func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, err
 	}
 	var dirs []string
 	var files []copySource
-	localFollow := argBool(t.Args, "local_follow", true)
+	localFollow := fileArgs(t.Args).boolean("local_follow", true)
 	var walk func(dir, rel string, depth int) error
 	walk = func(dir, rel string, depth int) error {
 		if depth > 64 {
@@ -216,19 +216,19 @@ func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, err
 	return res, nil
 }
 
-// contentDiff is the diff of putting after where before was (exists is
+// copyContentDiff is the diff of putting after where before was (exists is
 // false for a new file), with Ansible's refusals for large and binary
 // files.
-func contentDiff(before []byte, exists bool, after []byte, dest, afterHeader string) Diff {
+func copyContentDiff(before []byte, exists bool, after []byte, dest, afterHeader string) Diff {
 	d := Diff{AfterHeader: afterHeader}
 	if exists {
 		d.BeforeHeader = dest
 	}
 	switch {
-	case len(before) > maxDiffSize:
-		d.Prepared = fmt.Sprintf("diff skipped: destination file size is greater than %d", maxDiffSize)
-	case len(after) > maxDiffSize:
-		d.Prepared = fmt.Sprintf("diff skipped: source file size is greater than %d", maxDiffSize)
+	case len(before) > copyMaxDiffSize:
+		d.Prepared = fmt.Sprintf("diff skipped: destination file size is greater than %d", copyMaxDiffSize)
+	case len(after) > copyMaxDiffSize:
+		d.Prepared = fmt.Sprintf("diff skipped: source file size is greater than %d", copyMaxDiffSize)
 	case bytes.IndexByte(before, 0) >= 0 || !utf8.Valid(before):
 		d.Prepared = "diff skipped: destination file appears to be binary"
 	case bytes.IndexByte(after, 0) >= 0 || !utf8.Valid(after):
@@ -242,21 +242,21 @@ func contentDiff(before []byte, exists bool, after []byte, dest, afterHeader str
 // copyFile puts one source at dest as the copy action and module do
 // together.
 func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, error) {
-	force := argBool(t.Args, "force", true)
-	follow := argBool(t.Args, "follow", false)
+	force := fileArgs(t.Args).boolean("force", true)
+	follow := fileArgs(t.Args).boolean("follow", false)
 	modeArg := t.Args["mode"]
 	if m, ok := modeArg.(string); ok && m == "preserve" {
 		if s.Path == "" {
 			modeArg = nil
 		} else {
-			modeArg = modeString(uint32(s.Mode.Perm()) | specialBits(s.Mode))
+			modeArg = fsModeString(uint32(s.Mode.Perm()) | copySpecialBits(s.Mode))
 		}
 	}
 	destFile := dest
 	if strings.HasSuffix(dest, "/") {
 		destFile = path.Join(dest, s.Rel)
 	}
-	df, err := statPath(ctx, t, destFile)
+	df, err := fsStat(ctx, t, destFile)
 	if err != nil {
 		return nil, err
 	}
@@ -265,28 +265,28 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 			return Failf("can not use content with a dir as dest"), nil
 		}
 		destFile = path.Join(dest, s.Rel)
-		if df, err = statPath(ctx, t, destFile); err != nil {
+		if df, err = fsStat(ctx, t, destFile); err != nil {
 			return nil, err
 		}
 	}
 	if df.Exists && !force {
 		return Result{"changed": false, "dest": destFile, "src": s.Path, "msg": "file already exists"}, nil
 	}
-	localSum := sha1Hex(s.Data)
-	if want, ok := argStr(t.Args, "checksum"); ok && want != "" && want != localSum {
+	localSum := fsSHA1(s.Data)
+	if want, ok := fileArgs(t.Args).str("checksum"); ok && want != "" && want != localSum {
 		return Result{"failed": true, "msg": "Copied file does not match the expected checksum. Transfer failed.", "checksum": localSum, "expected_checksum": want}, nil
 	}
 	// the real file when following a link
 	target := df
 	if follow && df.Type == "link" && df.TargetType != "" {
-		rp := realPath(ctx, t, df)
-		if target, err = statPath(ctx, t, rp); err != nil {
+		rp := fsRealPath(ctx, t, df)
+		if target, err = fsStat(ctx, t, rp); err != nil {
 			return nil, err
 		}
 	}
 	remoteSum := ""
 	if target.Exists && target.Type == "file" {
-		if remoteSum, err = remoteChecksum(ctx, t, target.Path); err != nil {
+		if remoteSum, err = fsChecksum(ctx, t, target.Path); err != nil {
 			return nil, err
 		}
 	}
@@ -317,8 +317,8 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	var diffs []Diff
 	if t.Diff {
 		var before []byte
-		if remoteSum != "" && target.Size <= maxDiffSize {
-			if before, err = readHostFile(ctx, t, target.Path); err != nil {
+		if remoteSum != "" && target.Size <= copyMaxDiffSize {
+			if before, err = fsRead(ctx, t, target.Path); err != nil {
 				return nil, err
 			}
 		} else if remoteSum != "" {
@@ -328,7 +328,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 		if hdr == "" {
 			hdr = "dynamically generated"
 		}
-		diffs = append(diffs, contentDiff(before, remoteSum != "", s.Data, target.Path, hdr))
+		diffs = append(diffs, copyContentDiff(before, remoteSum != "", s.Data, target.Path, hdr))
 		res["diff"] = diffs
 	}
 	if t.Check {
@@ -337,7 +337,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	}
 	// the copy module on the host
 	parent := path.Dir(target.Path)
-	pf, err := statPath(ctx, t, parent)
+	pf, err := fsStat(ctx, t, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -355,8 +355,8 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 			return r, nil
 		}
 	}
-	if argBool(t.Args, "backup", false) && target.Exists {
-		bf, err := backupFile(ctx, t, target.Path)
+	if fileArgs(t.Args).boolean("backup", false) && target.Exists {
+		bf, err := fsBackup(ctx, t, target.Path)
 		if err != nil {
 			return Failf("%v", err), nil
 		}
@@ -366,19 +366,19 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	if !target.Exists || target.Type == "link" {
 		// a new file gets 0666 less the umask, or the octal mode asked for
 		newMode = fs.FileMode(0o666 &^ target.Umask)
-		if m, ok, err := parseMode(modeArg, uint32(newMode), false, target.Umask); err == nil && ok {
+		if m, ok, err := fsParseMode(modeArg, uint32(newMode), false, target.Umask); err == nil && ok {
 			newMode = fs.FileMode(m)
 		}
 	}
-	validate, _ := argStr(t.Args, "validate")
-	if err := writeFile(ctx, t, target.Path, s.Data, validate, newMode); err != nil {
-		return failResult(err, nil), nil
+	validate, _ := fileArgs(t.Args).str("validate")
+	if err := fsWrite(ctx, t, target.Path, s.Data, validate, newMode); err != nil {
+		return fsFailResult(err, nil), nil
 	}
-	nf, err := statPath(ctx, t, target.Path)
+	nf, err := fsStat(ctx, t, target.Path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := setAttrs(ctx, t, nf, attrs{Owner: attrsFrom(t.Args).Owner, Group: attrsFrom(t.Args).Group, Mode: modeArg}, true, nil); err != nil {
+	if _, err := fsSetAttrs(ctx, t, nf, fsAttrs{Owner: fsAttrsFrom(t.Args).Owner, Group: fsAttrsFrom(t.Args).Group, Mode: modeArg}, true, nil); err != nil {
 		return Failf("%v", err), nil
 	}
 	res["changed"] = true
@@ -388,13 +388,13 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 		res["src"] = target.Path
 	}
 	res["checksum"] = localSum
-	res["md5sum"] = md5Hex(s.Data)
-	addPathInfo(ctx, t, res, target.Path)
+	res["md5sum"] = fsMD5(s.Data)
+	fsAddPathInfo(ctx, t, res, target.Path)
 	return res, nil
 }
 
-// specialBits converts Go's setuid/setgid/sticky flags to their octal bits.
-func specialBits(m fs.FileMode) uint32 {
+// copySpecialBits converts Go's setuid/setgid/sticky flags to their octal bits.
+func copySpecialBits(m fs.FileMode) uint32 {
 	var b uint32
 	if m&fs.ModeSetuid != 0 {
 		b |= 0o4000
@@ -411,7 +411,7 @@ func specialBits(m fs.FileMode) uint32 {
 // copyRemote copies a file or directory already on the host
 // (remote_src: yes).
 func copyRemote(ctx context.Context, t *Task, src, dest string) (Result, error) {
-	sf, err := statPath(ctx, t, src)
+	sf, err := fsStat(ctx, t, src)
 	if err != nil {
 		return nil, err
 	}
@@ -424,14 +424,14 @@ func copyRemote(ctx context.Context, t *Task, src, dest string) (Result, error) 
 	if sf.TargetType != "file" {
 		return Failf("Cannot copy invalid source '%s': not a file", src), nil
 	}
-	data, err := readHostFile(ctx, t, src)
+	data, err := fsRead(ctx, t, src)
 	if err != nil {
 		return Failf("Source %s not readable", src), nil
 	}
 	if m, ok := t.Args["mode"].(string); ok && m == "preserve" {
 		sub := *t
-		sub.Args = copyArgs(t.Args)
-		sub.Args["mode"] = modeString(sf.Mode)
+		sub.Args = copyArgsClone(t.Args)
+		sub.Args["mode"] = fsModeString(sf.Mode)
 		t = &sub
 	}
 	r, err := copyFile(ctx, t, copySource{Data: data, Rel: path.Base(src), Path: src}, dest)
@@ -441,7 +441,7 @@ func copyRemote(ctx context.Context, t *Task, src, dest string) (Result, error) 
 	return r, err
 }
 
-func copyArgs(a map[string]any) map[string]any {
+func copyArgsClone(a map[string]any) map[string]any {
 	out := make(map[string]any, len(a))
 	for k, v := range a {
 		out[k] = v
@@ -451,19 +451,19 @@ func copyArgs(a map[string]any) map[string]any {
 
 // copyRemoteDir copies a directory on the host with cp -R, reporting a
 // change when diff -r finds a difference.
-func copyRemoteDir(ctx context.Context, t *Task, src, dest string, sf *hostFile) (Result, error) {
+func copyRemoteDir(ctx context.Context, t *Task, src, dest string, sf *fsInfo) (Result, error) {
 	from, to := strings.TrimSuffix(src, "/"), strings.TrimSuffix(dest, "/")
 	if !strings.HasSuffix(src, "/") {
 		to = path.Join(to, path.Base(from))
 	}
-	check := "[ -d " + shellPath(to) + " ] && diff -r -q -- " + shellPath(from) + " " + shellPath(to) + " >/dev/null 2>&1"
+	check := "[ -d " + fsShellPath(to) + " ] && diff -r -q -- " + fsShellPath(from) + " " + fsShellPath(to) + " >/dev/null 2>&1"
 	res, err := t.Exec(ctx, check)
 	if err != nil {
 		return nil, err
 	}
 	changed := res.ExitCode != 0
 	if changed && !t.Check {
-		cmd := "mkdir -p -- " + shellPath(to) + " && cp -R -p -- " + shellPath(from) + "/. " + shellPath(to) + "/"
+		cmd := "mkdir -p -- " + fsShellPath(to) + " && cp -R -p -- " + fsShellPath(from) + "/. " + fsShellPath(to) + "/"
 		out, err := t.Exec(ctx, cmd)
 		if err != nil {
 			return nil, err
@@ -472,7 +472,7 @@ func copyRemoteDir(ctx context.Context, t *Task, src, dest string, sf *hostFile)
 			return Failf("failed to copy: %s to %s: %s", src, dest, strings.TrimSpace(string(out.Stderr))), nil
 		}
 	}
-	a := attrsFrom(t.Args)
+	a := fsAttrsFrom(t.Args)
 	if !t.Check && (a.Owner != "" || a.Group != "") {
 		sub := *t
 		sub.Args = map[string]any{"path": to, "state": "directory", "recurse": true, "owner": a.Owner, "group": a.Group}

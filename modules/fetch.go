@@ -53,13 +53,13 @@ func runFetch(ctx context.Context, t *Task) (Result, error) {
 	if t.Check {
 		return Result{"skipped": true, "changed": false, "msg": "check mode not (yet) supported for this module"}, nil
 	}
-	src, okSrc := argStr(t.Args, "src")
-	dest, okDest := argStr(t.Args, "dest")
+	src, okSrc := fileArgs(t.Args).str("src")
+	dest, okDest := fileArgs(t.Args).str("dest")
 	if !okSrc || !okDest || src == "" || dest == "" {
 		return Failf("src and dest are required"), nil
 	}
-	failOnMissing := argBool(t.Args, "fail_on_missing", true)
-	f, err := statPath(ctx, t, src)
+	failOnMissing := fileArgs(t.Args).boolean("fail_on_missing", true)
+	f, err := fsStat(ctx, t, src)
 	if err != nil {
 		return nil, err
 	}
@@ -81,21 +81,21 @@ func runFetch(ctx context.Context, t *Task) (Result, error) {
 	case f.IsDir():
 		return missing("remote file is a directory, fetch cannot work on directories"), nil
 	}
-	data, err := readHostFile(ctx, t, src)
+	data, err := fsRead(ctx, t, src)
 	if err != nil {
 		return missing(fmt.Sprintf("file is not readable: %s", src)), nil
 	}
-	remoteSum := sha1Hex(data)
-	local, err := fetchDest(dest, t.Host, src, argBool(t.Args, "flat", false))
+	remoteSum := fsSHA1(data)
+	local, err := fetchDest(dest, t.Host, src, fileArgs(t.Args).boolean("flat", false))
 	if err != nil {
 		return Failf("%v", err), nil
 	}
 	localSum := ""
 	if b, err := os.ReadFile(local); err == nil {
-		localSum = sha1Hex(b)
+		localSum = fsSHA1(b)
 	}
 	if localSum == remoteSum {
-		return Result{"changed": false, "md5sum": md5Hex(data), "file": src, "dest": local, "checksum": localSum}, nil
+		return Result{"changed": false, "md5sum": fsMD5(data), "file": src, "dest": local, "checksum": localSum}, nil
 	}
 	if err := os.MkdirAll(filepath.Dir(local), 0o755); err != nil {
 		return Failf("Failed to fetch the file: %v", err), nil
@@ -123,11 +123,11 @@ func runFetch(ctx context.Context, t *Task) (Result, error) {
 	if err != nil {
 		return Failf("Failed to fetch the file: %v", err), nil
 	}
-	newSum := sha1Hex(written)
-	if argBool(t.Args, "validate_checksum", true) && newSum != remoteSum {
-		return Result{"failed": true, "md5sum": md5Hex(written), "msg": "checksum mismatch", "file": src, "dest": local,
+	newSum := fsSHA1(written)
+	if fileArgs(t.Args).boolean("validate_checksum", true) && newSum != remoteSum {
+		return Result{"failed": true, "md5sum": fsMD5(written), "msg": "checksum mismatch", "file": src, "dest": local,
 			"remote_md5sum": nil, "checksum": newSum, "remote_checksum": remoteSum}, nil
 	}
-	return Result{"changed": true, "md5sum": md5Hex(written), "dest": local, "remote_md5sum": nil,
+	return Result{"changed": true, "md5sum": fsMD5(written), "dest": local, "remote_md5sum": nil,
 		"checksum": newSum, "remote_checksum": remoteSum}, nil
 }

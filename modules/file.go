@@ -12,7 +12,7 @@ import (
 
 func init() {
 	Register("file", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"state":                    {Type: "str", Choices: []string{"absent", "directory", "file", "hard", "link", "touch"}},
 			"path":                     {Type: "path", Required: true, Aliases: []string{"dest", "name"}},
 			"_original_basename":       {Type: "str"},
@@ -51,7 +51,7 @@ type fileRun struct {
 	follow  bool
 	force   bool
 	recurse bool
-	attrs   attrs
+	fsAttrs fsAttrs
 	mtime   string // modification_time: "", "now", "preserve" or a time
 	atime   string
 	mfmt    string
@@ -61,23 +61,23 @@ type fileRun struct {
 func runFile(ctx context.Context, t *Task) (Result, error) {
 	r := &fileRun{
 		t:       t,
-		src:     optStr(t.Args, "src"),
-		follow:  argBool(t.Args, "follow", true),
-		force:   argBool(t.Args, "force", false),
-		recurse: argBool(t.Args, "recurse", false),
-		attrs:   attrsFrom(t.Args),
+		src:     fileArgs(t.Args).opt("src"),
+		follow:  fileArgs(t.Args).boolean("follow", true),
+		force:   fileArgs(t.Args).boolean("force", false),
+		recurse: fileArgs(t.Args).boolean("recurse", false),
+		fsAttrs: fsAttrsFrom(t.Args),
 	}
-	r.path, _ = argStr(t.Args, "path")
-	r.path = cleanPath(r.path)
+	r.path, _ = fileArgs(t.Args).str("path")
+	r.path = fsCleanPath(r.path)
 	if r.path == "" {
 		return Failf("missing required arguments: path"), nil
 	}
-	r.mtime, _ = argStr(t.Args, "modification_time")
-	r.atime, _ = argStr(t.Args, "access_time")
-	r.mfmt, _ = argStr(t.Args, "modification_time_format")
-	r.afmt, _ = argStr(t.Args, "access_time_format")
-	state, _ := argStr(t.Args, "state")
-	f, err := statPath(ctx, t, r.path)
+	r.mtime, _ = fileArgs(t.Args).str("modification_time")
+	r.atime, _ = fileArgs(t.Args).str("access_time")
+	r.mfmt, _ = fileArgs(t.Args).str("modification_time_format")
+	r.afmt, _ = fileArgs(t.Args).str("access_time_format")
+	state, _ := fileArgs(t.Args).str("state")
+	f, err := fsStat(ctx, t, r.path)
 	if err != nil {
 		return nil, err
 	}
@@ -85,14 +85,14 @@ func runFile(ctx context.Context, t *Task) (Result, error) {
 	// the file of that name inside it.
 	if state != "link" && state != "absent" && f.IsDir() {
 		base := ""
-		if b, ok := argStr(t.Args, "_original_basename"); ok && b != "" {
+		if b, ok := fileArgs(t.Args).str("_original_basename"); ok && b != "" {
 			base = b
 		} else if r.src != nil && *r.src != "" {
 			base = path.Base(*r.src)
 		}
 		if base != "" {
 			r.path = path.Join(r.path, base)
-			if f, err = statPath(ctx, t, r.path); err != nil {
+			if f, err = fsStat(ctx, t, r.path); err != nil {
 				return nil, err
 			}
 		}
@@ -153,7 +153,7 @@ func runFile(ctx context.Context, t *Task) (Result, error) {
 		p, _ = res["dest"].(string)
 	}
 	if p != "" {
-		addPathInfo(ctx, t, res, p)
+		fsAddPathInfo(ctx, t, res, p)
 	}
 	return res, nil
 }
@@ -169,25 +169,25 @@ func newFileDiff(p, state, prev string) *fileDiff {
 	return d
 }
 
-func (d *fileDiff) attr() *attrDiff { return &attrDiff{Before: d.before, After: d.after} }
+func (d *fileDiff) attr() *fsAttrDiff { return &fsAttrDiff{Before: d.before, After: d.after} }
 
 func (d *fileDiff) result(r Result) Result {
 	if r.Changed() || len(d.before) > 0 {
-		r["diff"] = dictDiff(d.before, d.after)
+		r["diff"] = fsDictDiff(d.before, d.after)
 	}
 	return r
 }
 
 // target is what attributes apply to: the link's target when following.
-func (r *fileRun) target(ctx context.Context, f *hostFile) (*hostFile, error) {
+func (r *fileRun) target(ctx context.Context, f *fsInfo) (*fsInfo, error) {
 	if !r.follow || f.Type != "link" || f.TargetType == "" {
 		return f, nil
 	}
-	rp := realPath(ctx, r.t, f)
-	return statPath(ctx, r.t, rp)
+	rp := fsRealPath(ctx, r.t, f)
+	return fsStat(ctx, r.t, rp)
 }
 
-func (r *fileRun) ensureFile(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) ensureFile(ctx context.Context, f *fsInfo) (Result, error) {
 	p, prev := r.path, f.state()
 	if prev != "file" && r.follow && prev == "link" {
 		tf, err := r.target(ctx, f)
@@ -200,7 +200,7 @@ func (r *fileRun) ensureFile(ctx context.Context, f *hostFile) (Result, error) {
 		return nil, fileFail(Result{"path": p, "state": prev}, "file (%s) is %s, cannot continue", p, prev)
 	}
 	d := newFileDiff(p, "file", prev)
-	changed, err := setAttrs(ctx, r.t, f, r.attrs, r.follow, d.attr())
+	changed, err := fsSetAttrs(ctx, r.t, f, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
 		return nil, fileFail(Result{"path": p}, "%v", err)
 	}
@@ -211,7 +211,7 @@ func (r *fileRun) ensureFile(ctx context.Context, f *hostFile) (Result, error) {
 	return d.result(Result{"path": p, "changed": changed || tc}), nil
 }
 
-func (r *fileRun) ensureDirectory(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) ensureDirectory(ctx context.Context, f *fsInfo) (Result, error) {
 	p := r.path
 	if r.follow && f.Type == "link" {
 		tf, err := r.target(ctx, f)
@@ -237,11 +237,11 @@ func (r *fileRun) ensureDirectory(ctx context.Context, f *hostFile) (Result, err
 		}
 		changed := len(created) > 0
 		for _, c := range created {
-			cf, err := statPath(ctx, r.t, c)
+			cf, err := fsStat(ctx, r.t, c)
 			if err != nil {
 				return nil, err
 			}
-			if _, err := setAttrs(ctx, r.t, cf, r.attrs, r.follow, d.attr()); err != nil {
+			if _, err := fsSetAttrs(ctx, r.t, cf, r.fsAttrs, r.follow, d.attr()); err != nil {
 				return nil, fileFail(Result{"path": p}, "There was an issue creating %s as requested: %v", c, err)
 			}
 		}
@@ -249,7 +249,7 @@ func (r *fileRun) ensureDirectory(ctx context.Context, f *hostFile) (Result, err
 	case prev != "directory":
 		return nil, fileFail(Result{"path": p}, "%s already exists as a %s", p, prev)
 	}
-	changed, err := setAttrs(ctx, r.t, f, r.attrs, r.follow, d.attr())
+	changed, err := fsSetAttrs(ctx, r.t, f, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
 		return nil, fileFail(Result{"path": p}, "%v", err)
 	}
@@ -286,7 +286,7 @@ func (r *fileRun) mkdirs(ctx context.Context, p string) ([]string, error) {
 	}
 	var q []string
 	for _, pre := range prefixes {
-		q = append(q, shellPath(pre))
+		q = append(q, fsShellPath(pre))
 	}
 	script := "for d in " + strings.Join(q, " ") + `; do if [ ! -e "$d" ]; then mkdir -- "$d" || exit 1; printf '%s\n' "$d"; fi; done`
 	res, err := r.t.Exec(ctx, script)
@@ -307,16 +307,16 @@ func (r *fileRun) mkdirs(ctx context.Context, p string) ([]string, error) {
 
 // recursive applies the attributes to everything under p.
 func (r *fileRun) recursive(ctx context.Context, p string) (bool, error) {
-	if r.attrs.Owner == "" && r.attrs.Group == "" && r.attrs.Mode == nil {
+	if r.fsAttrs.Owner == "" && r.fsAttrs.Group == "" && r.fsAttrs.Mode == nil {
 		return false, nil
 	}
-	entries, err := listTree(ctx, r.t, p, r.follow)
+	entries, err := fsListTree(ctx, r.t, p, r.follow)
 	if err != nil {
 		return false, err
 	}
 	changed := false
 	for _, e := range entries {
-		c, err := setAttrs(ctx, r.t, e, r.attrs, false, nil)
+		c, err := fsSetAttrs(ctx, r.t, e, r.fsAttrs, false, nil)
 		if err != nil {
 			return false, fileFail(Result{"path": e.Path}, "%v", err)
 		}
@@ -325,7 +325,7 @@ func (r *fileRun) recursive(ctx context.Context, p string) (bool, error) {
 	return changed, nil
 }
 
-func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) ensureSymlink(ctx context.Context, f *fsInfo) (Result, error) {
 	p, prev := r.path, f.state()
 	src := r.src
 	if src == nil && r.follow && f.Type == "link" && f.TargetType != "" {
@@ -341,7 +341,7 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 		if strings.HasPrefix(*src, "/") {
 			abs = *src
 		}
-		sf, err := statPath(ctx, r.t, abs)
+		sf, err := fsStat(ctx, r.t, abs)
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +354,7 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 		if !r.force {
 			return nil, fileFail(Result{"path": p}, "refusing to convert from %s to symlink for %s", prev, p)
 		}
-		res, err := r.t.Exec(ctx, "ls -A -- "+shellPath(p))
+		res, err := r.t.Exec(ctx, "ls -A -- "+fsShellPath(p))
 		if err != nil {
 			return nil, err
 		}
@@ -382,14 +382,14 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 	}
 	if changed && !r.t.Check {
 		var cmd string
-		sq, pq := connection.Quote(*src), shellPath(p)
+		sq, pq := connection.Quote(*src), fsShellPath(p)
 		switch prev {
 		case "absent":
 			cmd = "ln -s -- " + sq + " " + pq
 		case "directory":
 			cmd = "rmdir -- " + pq + " && ln -s -- " + sq + " " + pq
 		default:
-			tmp := shellPath(path.Join(path.Dir(p), fmt.Sprintf(".omeprov.%d.tmp", time.Now().UnixNano())))
+			tmp := fsShellPath(path.Join(path.Dir(p), fmt.Sprintf(".omeprov.%d.tmp", time.Now().UnixNano())))
 			cmd = "ln -s -- " + sq + " " + tmp + " && { mv -T -- " + tmp + " " + pq + " 2>/dev/null || { rm -f -- " + tmp + "; ln -sfn -- " + sq + " " + pq + "; }; }"
 		}
 		res, err := r.t.Exec(ctx, cmd)
@@ -411,7 +411,7 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 	nf := f
 	if changed && !r.t.Check {
 		var err error
-		if nf, err = statPath(ctx, r.t, p); err != nil {
+		if nf, err = fsStat(ctx, r.t, p); err != nil {
 			return nil, err
 		}
 	}
@@ -426,7 +426,7 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 		if err != nil {
 			return nil, err
 		}
-		c, err := setAttrs(ctx, r.t, tf, r.attrs, r.follow, d.attr())
+		c, err := fsSetAttrs(ctx, r.t, tf, r.fsAttrs, r.follow, d.attr())
 		if err != nil {
 			return nil, fileFail(Result{"path": p}, "%v", err)
 		}
@@ -436,15 +436,15 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *hostFile) (Result, error
 	return d.result(res), nil
 }
 
-func (r *fileRun) ensureHardlink(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) ensureHardlink(ctx context.Context, f *fsInfo) (Result, error) {
 	p, prev := r.path, f.state()
 	if prev != "hard" && r.src == nil {
 		return nil, fileFail(nil, "src is required for creating new hardlinks")
 	}
-	var sf *hostFile
+	var sf *fsInfo
 	if r.src != nil {
 		var err error
-		if sf, err = statPath(ctx, r.t, *r.src); err != nil {
+		if sf, err = fsStat(ctx, r.t, *r.src); err != nil {
 			return nil, err
 		}
 		if !sf.Exists {
@@ -489,12 +489,12 @@ func (r *fileRun) ensureHardlink(ctx context.Context, f *hostFile) (Result, erro
 		return nil, fileFail(Result{"dest": p, "src": srcVal}, "unexpected position reached")
 	}
 	if changed && !r.t.Check {
-		sq, pq := shellPath(*r.src), shellPath(p)
+		sq, pq := fsShellPath(*r.src), fsShellPath(p)
 		var cmd string
 		if prev == "absent" {
 			cmd = "ln -- " + sq + " " + pq
 		} else {
-			tmp := shellPath(path.Join(path.Dir(p), fmt.Sprintf(".omeprov.%d.tmp", time.Now().UnixNano())))
+			tmp := fsShellPath(path.Join(path.Dir(p), fmt.Sprintf(".omeprov.%d.tmp", time.Now().UnixNano())))
 			cmd = "ln -- " + sq + " " + tmp + " && mv -f -- " + tmp + " " + pq
 		}
 		res, err := r.t.Exec(ctx, cmd)
@@ -505,21 +505,21 @@ func (r *fileRun) ensureHardlink(ctx context.Context, f *hostFile) (Result, erro
 			return nil, fileFail(Result{"path": p}, "Error while linking: %s", strings.TrimSpace(string(res.Stderr)))
 		}
 	}
-	nf, err := statPath(ctx, r.t, p)
+	nf, err := fsStat(ctx, r.t, p)
 	if err != nil {
 		return nil, err
 	}
 	if r.t.Check && !nf.Exists {
 		return d.result(Result{"dest": p, "src": srcVal, "changed": changed}), nil
 	}
-	c, err := setAttrs(ctx, r.t, nf, r.attrs, r.follow, d.attr())
+	c, err := fsSetAttrs(ctx, r.t, nf, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
 		return nil, fileFail(Result{"path": p}, "%v", err)
 	}
 	return d.result(Result{"dest": p, "src": srcVal, "changed": changed || c}), nil
 }
 
-func (r *fileRun) touch(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) touch(ctx context.Context, f *fsInfo) (Result, error) {
 	p, prev := r.path, f.state()
 	res := Result{"dest": p}
 	if prev == "absent" {
@@ -527,14 +527,14 @@ func (r *fileRun) touch(ctx context.Context, f *hostFile) (Result, error) {
 			res["changed"] = true
 			return res, nil
 		}
-		out, err := r.t.Exec(ctx, ": >> "+shellPath(p))
+		out, err := r.t.Exec(ctx, ": >> "+fsShellPath(p))
 		if err != nil {
 			return nil, err
 		}
 		if out.ExitCode != 0 {
 			return nil, fileFail(Result{"path": p}, "Error, could not touch target: %s", strings.TrimSpace(string(out.Stderr)))
 		}
-		if f, err = statPath(ctx, r.t, p); err != nil {
+		if f, err = fsStat(ctx, r.t, p); err != nil {
 			return nil, err
 		}
 	}
@@ -543,10 +543,10 @@ func (r *fileRun) touch(ctx context.Context, f *hostFile) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	changed, err := setAttrs(ctx, r.t, tf, r.attrs, r.follow, d.attr())
+	changed, err := fsSetAttrs(ctx, r.t, tf, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
 		if prev == "absent" {
-			r.t.Exec(ctx, "rm -f -- "+shellPath(p))
+			r.t.Exec(ctx, "rm -f -- "+fsShellPath(p))
 		}
 		return nil, fileFail(Result{"path": p}, "%v", err)
 	}
@@ -560,7 +560,7 @@ func (r *fileRun) touch(ctx context.Context, f *hostFile) (Result, error) {
 
 // timestamps applies modification_time and access_time ("now", "preserve"
 // or a time in their formats) with touch.
-func (r *fileRun) timestamps(ctx context.Context, f *hostFile, d *fileDiff) (bool, error) {
+func (r *fileRun) timestamps(ctx context.Context, f *fsInfo, d *fileDiff) (bool, error) {
 	if (r.mtime == "" || r.mtime == "preserve") && (r.atime == "" || r.atime == "preserve") {
 		return false, nil
 	}
@@ -574,7 +574,7 @@ func (r *fileRun) timestamps(ctx context.Context, f *hostFile, d *fileDiff) (boo
 		case "", "preserve":
 			continue
 		case "now":
-			cmds = append(cmds, "touch "+x.flag+" -- "+shellPath(f.Path))
+			cmds = append(cmds, "touch "+x.flag+" -- "+fsShellPath(f.Path))
 			if d != nil {
 				d.before[x.key], d.after[x.key] = float64(x.cur), float64(now.Unix())
 			}
@@ -586,7 +586,7 @@ func (r *fileRun) timestamps(ctx context.Context, f *hostFile, d *fileDiff) (boo
 			if ts.Unix() == x.cur {
 				continue
 			}
-			cmds = append(cmds, "touch "+x.flag+" -t "+ts.Format("200601021504.05")+" -- "+shellPath(f.Path))
+			cmds = append(cmds, "touch "+x.flag+" -t "+ts.Format("200601021504.05")+" -- "+fsShellPath(f.Path))
 			if d != nil {
 				d.before[x.key], d.after[x.key] = float64(x.cur), float64(ts.Unix())
 			}
@@ -628,16 +628,16 @@ func strftimeParse(format, v string) (time.Time, error) {
 	return time.ParseInLocation(layout.String(), v, time.Local)
 }
 
-func (r *fileRun) ensureAbsent(ctx context.Context, f *hostFile) (Result, error) {
+func (r *fileRun) ensureAbsent(ctx context.Context, f *fsInfo) (Result, error) {
 	p, prev := r.path, f.state()
 	if prev == "absent" {
 		return Result{"path": p, "changed": false, "state": "absent"}, nil
 	}
 	d := newFileDiff(p, "absent", prev)
 	if !r.t.Check {
-		cmd := "rm -f -- " + shellPath(p)
+		cmd := "rm -f -- " + fsShellPath(p)
 		if prev == "directory" {
-			cmd = "rm -rf -- " + shellPath(p)
+			cmd = "rm -rf -- " + fsShellPath(p)
 		}
 		res, err := r.t.Exec(ctx, cmd)
 		if err != nil {

@@ -21,9 +21,9 @@ import (
 	"github.com/ome/omeprov/connection"
 )
 
-// fileCommonParams are the parameters every file-writing module takes
+// fsCommonParams are the parameters every file-writing module takes
 // (Ansible's add_file_common_args), with Ansible's defaults.
-func fileCommonParams(p map[string]Param) map[string]Param {
+func fsCommonParams(p map[string]Param) map[string]Param {
 	common := map[string]Param{
 		"mode":          {Type: "raw"},
 		"owner":         {Type: "str"},
@@ -41,8 +41,13 @@ func fileCommonParams(p map[string]Param) map[string]Param {
 	return common
 }
 
-// argStr returns a string argument; ok is false when it is absent or null.
-func argStr(args map[string]any, name string) (string, bool) {
+// fileArgs reads the file modules' arguments. Engine-validated arguments
+// arrive typed; the readers also accept the raw forms (strings for
+// booleans and numbers) so that a module never panics on odd input.
+type fileArgs map[string]any
+
+// str returns a string argument; ok is false when it is absent or null.
+func (args fileArgs) str(name string) (string, bool) {
 	v, present := args[name]
 	if !present || v == nil {
 		return "", false
@@ -57,9 +62,9 @@ func argStr(args map[string]any, name string) (string, bool) {
 	}
 }
 
-// argBool returns a boolean argument, def when it is absent. Strings are
+// boolean returns a boolean argument, def when it is absent. Strings are
 // read as Ansible's boolean() does.
-func argBool(args map[string]any, name string, def bool) bool {
+func (args fileArgs) boolean(name string, def bool) bool {
 	v, present := args[name]
 	if !present || v == nil {
 		return def
@@ -80,8 +85,8 @@ func argBool(args map[string]any, name string, def bool) bool {
 	return def
 }
 
-// argInt returns an integer argument, def when it is absent or not a number.
-func argInt(args map[string]any, name string, def int) int {
+// integer returns an integer argument, def when it is absent or not a number.
+func (args fileArgs) integer(name string, def int) int {
 	v, present := args[name]
 	if !present || v == nil {
 		return def
@@ -101,9 +106,9 @@ func argInt(args map[string]any, name string, def int) int {
 	return def
 }
 
-// argList returns a list-of-strings argument; a string is split on commas
+// list returns a list-of-strings argument; a string is split on commas
 // as Ansible's list type does.
-func argList(args map[string]any, name string) []string {
+func (args fileArgs) list(name string) []string {
 	v, present := args[name]
 	if !present || v == nil {
 		return nil
@@ -140,8 +145,8 @@ func argList(args map[string]any, name string) []string {
 
 // expandUser replaces a leading ~ as Ansible's path type does; the host's
 // home is resolved by the shell, so only "~" and "~/" forms are kept for
-// the shell (see shellPath).
-func cleanPath(p string) string {
+// the shell (see fsShellPath).
+func fsCleanPath(p string) string {
 	if p == "" {
 		return p
 	}
@@ -152,9 +157,9 @@ func cleanPath(p string) string {
 	return c
 }
 
-// shellPath quotes a path for the shell, leaving a leading ~ or ~/ to the
+// fsShellPath quotes a path for the shell, leaving a leading ~ or ~/ to the
 // shell's tilde expansion.
-func shellPath(p string) string {
+func fsShellPath(p string) string {
 	if p == "~" {
 		return `"$HOME"`
 	}
@@ -164,9 +169,9 @@ func shellPath(p string) string {
 	return connection.Quote(p)
 }
 
-// hostFile is what is known of one path on the host (lstat, and the
+// fsInfo is what is known of one path on the host (lstat, and the
 // target's type when the path is a link).
-type hostFile struct {
+type fsInfo struct {
 	Path   string
 	Exists bool   // the path itself exists (a dangling link exists)
 	Type   string // "file", "directory", "link", "fifo", "socket", "char", "block"
@@ -191,12 +196,12 @@ type hostFile struct {
 }
 
 // IsDir reports whether the path is a directory (following a link).
-func (f *hostFile) IsDir() bool {
+func (f *fsInfo) IsDir() bool {
 	return f.Type == "directory" || f.Type == "link" && f.TargetType == "directory"
 }
 
 // state is the path's state as the file module names it.
-func (f *hostFile) state() string {
+func (f *fsInfo) state() string {
 	switch {
 	case !f.Exists:
 		return "absent"
@@ -211,13 +216,13 @@ func (f *hostFile) state() string {
 	}
 }
 
-// modeString is Ansible's '0%03o'.
-func modeString(m uint32) string { return fmt.Sprintf("0%03o", m) }
+// fsModeString is Ansible's '0%03o'.
+func fsModeString(m uint32) string { return fmt.Sprintf("0%03o", m) }
 
-// statScript is a POSIX shell script that prints one line describing the
+// fsStatScript is a POSIX shell script that prints one line describing the
 // path in $1 (or "absent"), the link target, and the umask. It works with
 // GNU stat (-c) and BSD stat (-f).
-const statScript = `p="$1"; u=$(umask)
+const fsStatScript = `p="$1"; u=$(umask)
 if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo "absent $u"; exit 0; fi
 if stat --version >/dev/null 2>&1; then
   stat -c "G %f %u %g %s %h %i %d %X %Y %Z $u %U %G" -- "$p" || exit 1
@@ -230,13 +235,13 @@ echo "T $t"
 if [ -L "$p" ]; then printf 'L '; readlink "$p"; fi
 `
 
-// statCommand returns the shell command that runs statScript for p.
-func statCommand(p string) string {
-	return "sh -c " + connection.Quote(statScript) + " sh " + shellPath(p)
+// fsStatCommand returns the shell command that runs fsStatScript for p.
+func fsStatCommand(p string) string {
+	return "sh -c " + connection.Quote(fsStatScript) + " sh " + fsShellPath(p)
 }
 
-// fileTypeOf names the type in raw st_mode bits.
-func fileTypeOf(raw uint32) string {
+// fsTypeOf names the type in raw st_mode bits.
+func fsTypeOf(raw uint32) string {
 	switch raw & 0o170000 {
 	case 0o040000:
 		return "directory"
@@ -255,9 +260,9 @@ func fileTypeOf(raw uint32) string {
 	}
 }
 
-// parseStat reads the output of statScript.
-func parseStat(p, out string) (*hostFile, error) {
-	f := &hostFile{Path: p}
+// fsParseStat reads the output of fsStatScript.
+func fsParseStat(p, out string) (*fsInfo, error) {
+	f := &fsInfo{Path: p}
 	lines := strings.Split(strings.TrimRight(out, "\n"), "\n")
 	if len(lines) == 0 || lines[0] == "" {
 		return nil, fmt.Errorf("stat %s: no output", p)
@@ -282,7 +287,7 @@ func parseStat(p, out string) (*hostFile, error) {
 		return nil, fmt.Errorf("stat %s: mode %q: %w", p, first[1], err)
 	}
 	f.Exists = true
-	f.Type = fileTypeOf(uint32(raw))
+	f.Type = fsTypeOf(uint32(raw))
 	f.Mode = uint32(raw) & 0o7777
 	num := func(s string) int64 { n, _ := strconv.ParseInt(s, 10, 64); return n }
 	f.Uid = int(num(first[2]))
@@ -306,7 +311,7 @@ func parseStat(p, out string) (*hostFile, error) {
 		case strings.HasPrefix(l, "T "):
 			if t := strings.TrimSpace(l[2:]); t != "-" {
 				if traw, err := strconv.ParseUint(t, base, 32); err == nil {
-					f.TargetType = fileTypeOf(uint32(traw))
+					f.TargetType = fsTypeOf(uint32(traw))
 				}
 			}
 		case strings.HasPrefix(l, "L "):
@@ -319,46 +324,46 @@ func parseStat(p, out string) (*hostFile, error) {
 	return f, nil
 }
 
-// statPath looks at p on the host.
-func statPath(ctx context.Context, t *Task, p string) (*hostFile, error) {
-	res, err := t.Exec(ctx, statCommand(p))
+// fsStat looks at p on the host.
+func fsStat(ctx context.Context, t *Task, p string) (*fsInfo, error) {
+	res, err := t.Exec(ctx, fsStatCommand(p))
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", p, err)
 	}
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("stat %s: %s", p, strings.TrimSpace(string(res.Stderr)))
 	}
-	return parseStat(p, string(res.Stdout))
+	return fsParseStat(p, string(res.Stdout))
 }
 
-// pathInfo adds the keys AnsibleModule.add_path_info adds for an existing
+// fsPathInfo adds the keys AnsibleModule.add_path_info adds for an existing
 // path: uid, gid, owner, group, mode, state, size.
-func pathInfo(r Result, f *hostFile) {
+func fsPathInfo(r Result, f *fsInfo) {
 	if f == nil || !f.Exists || (f.Type == "link" && f.TargetType == "") {
 		return
 	}
 	r["uid"], r["gid"] = f.Uid, f.Gid
 	r["owner"], r["group"] = f.Owner, f.Group
-	r["mode"] = modeString(f.Mode)
+	r["mode"] = fsModeString(f.Mode)
 	st := f.state()
 	r["state"] = st
 	r["size"] = f.Size
 }
 
-// addPathInfo stats p again and adds its path info to r; errors are
+// fsAddPathInfo stats p again and adds its path info to r; errors are
 // ignored as Ansible ignores a vanished path.
-func addPathInfo(ctx context.Context, t *Task, r Result, p string) {
-	if f, err := statPath(ctx, t, p); err == nil {
-		pathInfo(r, f)
+func fsAddPathInfo(ctx context.Context, t *Task, r Result, p string) {
+	if f, err := fsStat(ctx, t, p); err == nil {
+		fsPathInfo(r, f)
 	}
 }
 
-// parseMode turns Ansible's mode argument into permission bits for a path
+// fsParseMode turns Ansible's mode argument into permission bits for a path
 // whose current mode is cur (isDir tells X what to do; umask applies when a
 // symbolic mode names no users). An int is taken as is (YAML 0644 reads as
 // 420); a string of octal digits is octal; anything else is symbolic
 // ("u+rwx,g-w,o="). ok is false when mode is absent.
-func parseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok bool, err error) {
+func fsParseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok bool, err error) {
 	switch x := mode.(type) {
 	case nil:
 		return 0, false, nil
@@ -368,9 +373,9 @@ func parseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok boo
 		}
 		return uint32(x), true, nil
 	case int64:
-		return parseMode(int(x), cur, isDir, umask)
+		return fsParseMode(int(x), cur, isDir, umask)
 	case float64:
-		return parseMode(int(x), cur, isDir, umask)
+		return fsParseMode(int(x), cur, isDir, umask)
 	case string:
 		if x == "" {
 			return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
@@ -381,7 +386,7 @@ func parseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok boo
 			}
 			return uint32(n), true, nil
 		}
-		m, err := symbolicMode(x, cur, isDir, umask)
+		m, err := fsSymbolicMode(x, cur, isDir, umask)
 		if err != nil {
 			return 0, false, fmt.Errorf("mode must be in octal or symbolic form: %w", err)
 		}
@@ -391,10 +396,10 @@ func parseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok boo
 	}
 }
 
-// symbolicMode applies a chmod-style symbolic mode to cur, exactly as
+// fsSymbolicMode applies a chmod-style symbolic mode to cur, exactly as
 // AnsibleModule._symbolic_mode_to_octal does (including its X and its
 // u/g/o copy rules).
-func symbolicMode(spec string, cur uint32, isDir bool, umask uint32) (uint32, error) {
+func fsSymbolicMode(spec string, cur uint32, isDir bool, umask uint32) (uint32, error) {
 	mode := cur & 0o7777
 	for _, clause := range strings.Split(spec, ",") {
 		i := strings.IndexAny(clause, "+-=")
@@ -423,7 +428,7 @@ func symbolicMode(spec string, cur uint32, isDir bool, umask uint32) (uint32, er
 				return 0, fmt.Errorf("bad symbolic permission for mode: %s", clause)
 			}
 			for _, u := range users {
-				apply := symbolicPerms(byte(u), perms, mode, isDir, useUmask, umask)
+				apply := fsSymbolicPerms(byte(u), perms, mode, isDir, useUmask, umask)
 				switch op {
 				case '=':
 					var mask uint32
@@ -447,7 +452,7 @@ func symbolicMode(spec string, cur uint32, isDir bool, umask uint32) (uint32, er
 	return mode, nil
 }
 
-func symbolicPerms(user byte, perms string, prev uint32, isDir, useUmask bool, umask uint32) uint32 {
+func fsSymbolicPerms(user byte, perms string, prev uint32, isDir, useUmask bool, umask uint32) uint32 {
 	rev := umask ^ 0o7777
 	pick := func(bit uint32) uint32 {
 		if useUmask {
@@ -490,28 +495,28 @@ func symbolicPerms(user byte, perms string, prev uint32, isDir, useUmask bool, u
 	return out
 }
 
-// attrs are the owner, group and mode a task asks for.
-type attrs struct {
+// fsAttrs are the owner, group and mode a task asks for.
+type fsAttrs struct {
 	Owner, Group string
 	Mode         any
 }
 
-func attrsFrom(args map[string]any) attrs {
-	a := attrs{Mode: args["mode"]}
-	a.Owner, _ = argStr(args, "owner")
-	a.Group, _ = argStr(args, "group")
+func fsAttrsFrom(args map[string]any) fsAttrs {
+	a := fsAttrs{Mode: args["mode"]}
+	a.Owner, _ = fileArgs(args).str("owner")
+	a.Group, _ = fileArgs(args).str("group")
 	return a
 }
 
-// attrDiff is the before/after of set_fs_attributes_if_different.
-type attrDiff struct {
+// fsAttrDiff is the before/after of set_fs_attributes_if_different.
+type fsAttrDiff struct {
 	Before, After map[string]any
 }
 
-// setAttrs brings f's owner, group and mode to a (not following a link
+// fsSetAttrs brings f's owner, group and mode to a (not following a link
 // when follow is false), in check mode only reporting. It returns whether
 // anything changed; d (when not nil) records the before/after values.
-func setAttrs(ctx context.Context, t *Task, f *hostFile, a attrs, follow bool, d *attrDiff) (bool, error) {
+func fsSetAttrs(ctx context.Context, t *Task, f *fsInfo, a fsAttrs, follow bool, d *fsAttrDiff) (bool, error) {
 	if f == nil || !f.Exists {
 		return false, nil
 	}
@@ -521,7 +526,7 @@ func setAttrs(ctx context.Context, t *Task, f *hostFile, a attrs, follow bool, d
 	if f.Type == "link" && !follow {
 		hflag = "-h "
 	}
-	p := shellPath(f.Path)
+	p := fsShellPath(f.Path)
 	if a.Owner != "" && a.Owner != f.Owner && a.Owner != strconv.Itoa(f.Uid) {
 		changed = true
 		if d != nil {
@@ -537,14 +542,14 @@ func setAttrs(ctx context.Context, t *Task, f *hostFile, a attrs, follow bool, d
 		cmds = append(cmds, "chgrp "+hflag+"-- "+connection.Quote(a.Group)+" "+p)
 	}
 	if a.Mode != nil && !(f.Type == "link" && !follow) {
-		m, ok, err := parseMode(a.Mode, f.Mode, f.IsDir(), f.Umask)
+		m, ok, err := fsParseMode(a.Mode, f.Mode, f.IsDir(), f.Umask)
 		if err != nil {
 			return false, err
 		}
 		if ok && m != f.Mode {
 			changed = true
 			if d != nil {
-				d.Before["mode"], d.After["mode"] = modeString(f.Mode), modeString(m)
+				d.Before["mode"], d.After["mode"] = fsModeString(f.Mode), fsModeString(m)
 			}
 			cmds = append(cmds, fmt.Sprintf("chmod %04o %s", m, p))
 		}
@@ -569,11 +574,11 @@ func setAttrs(ctx context.Context, t *Task, f *hostFile, a attrs, follow bool, d
 	return true, nil
 }
 
-// backupFile copies p beside itself as Ansible's backup_local does
+// fsBackup copies p beside itself as Ansible's backup_local does
 // (p.PID.YYYY-MM-DD@HH:MM:SS~, keeping mode, owner and times) and returns
 // the backup's name.
-func backupFile(ctx context.Context, t *Task, p string) (string, error) {
-	cmd := `b=` + shellPath(p) + `.$$.$(date +%Y-%m-%d@%H:%M:%S~) && cp -p -- ` + shellPath(p) + ` "$b" && printf '%s' "$b"`
+func fsBackup(ctx context.Context, t *Task, p string) (string, error) {
+	cmd := `b=` + fsShellPath(p) + `.$$.$(date +%Y-%m-%d@%H:%M:%S~) && cp -p -- ` + fsShellPath(p) + ` "$b" && printf '%s' "$b"`
 	res, err := t.Exec(ctx, cmd)
 	if err != nil {
 		return "", fmt.Errorf("backup %s: %w", p, err)
@@ -584,10 +589,10 @@ func backupFile(ctx context.Context, t *Task, p string) (string, error) {
 	return string(res.Stdout), nil
 }
 
-// remoteChecksum returns the sha1 of the file p on the host, "" when it is
+// fsChecksum returns the sha1 of the file p on the host, "" when it is
 // not a readable file.
-func remoteChecksum(ctx context.Context, t *Task, p string) (string, error) {
-	cmd := `p=` + shellPath(p) + `; [ -f "$p" ] && [ -r "$p" ] || exit 0
+func fsChecksum(ctx context.Context, t *Task, p string) (string, error) {
+	cmd := `p=` + fsShellPath(p) + `; [ -f "$p" ] && [ -r "$p" ] || exit 0
 if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$p"; elif command -v shasum >/dev/null 2>&1; then shasum -a 1 < "$p"; else openssl sha1 -r < "$p"; fi`
 	res, err := t.Exec(ctx, cmd)
 	if err != nil {
@@ -603,28 +608,28 @@ if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$p"; elif command -v shas
 	return f[0], nil
 }
 
-func sha1Hex(b []byte) string { s := sha1.Sum(b); return hex.EncodeToString(s[:]) }
-func md5Hex(b []byte) string  { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
+func fsSHA1(b []byte) string { s := sha1.Sum(b); return hex.EncodeToString(s[:]) }
+func fsMD5(b []byte) string  { s := md5.Sum(b); return hex.EncodeToString(s[:]) }
 
-// writeFile writes content to p on the host atomically (PutFile), first
+// fsWrite writes content to p on the host atomically (PutFile), first
 // checking it with validate (a command containing %s, run on a temporary
 // copy in the same directory) when validate is not empty. mode is used
 // only when the file is new (0: 0644 less the umask, as PutFile decides).
-func writeFile(ctx context.Context, t *Task, p string, content []byte, validate string, mode fs.FileMode) error {
+func fsWrite(ctx context.Context, t *Task, p string, content []byte, validate string, mode fs.FileMode) error {
 	if validate != "" {
 		if !strings.Contains(validate, "%s") {
 			return fmt.Errorf("validate must contain %%s: %s", validate)
 		}
-		tmp := path.Join(path.Dir(p), fmt.Sprintf(".omeprov-validate-%s-%s", sha1Hex(content)[:8], path.Base(p)))
+		tmp := path.Join(path.Dir(p), fmt.Sprintf(".omeprov-validate-%s-%s", fsSHA1(content)[:8], path.Base(p)))
 		if err := t.Conn.PutFile(ctx, tmp, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: 0o600}); err != nil {
 			return fmt.Errorf("write %s: %w", tmp, err)
 		}
-		res, err := t.Exec(ctx, strings.ReplaceAll(validate, "%s", shellPath(tmp))+"; rc=$?; rm -f -- "+shellPath(tmp)+"; exit $rc")
+		res, err := t.Exec(ctx, strings.ReplaceAll(validate, "%s", fsShellPath(tmp))+"; rc=$?; rm -f -- "+fsShellPath(tmp)+"; exit $rc")
 		if err != nil {
 			return fmt.Errorf("validate %s: %w", p, err)
 		}
 		if res.ExitCode != 0 {
-			return &validateError{rc: res.ExitCode, stdout: string(res.Stdout), stderr: string(res.Stderr)}
+			return &fsValidateError{rc: res.ExitCode, stdout: string(res.Stdout), stderr: string(res.Stderr)}
 		}
 	}
 	if err := t.Conn.PutFile(ctx, p, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: mode}); err != nil {
@@ -633,18 +638,18 @@ func writeFile(ctx context.Context, t *Task, p string, content []byte, validate 
 	return nil
 }
 
-// validateError is a validate command that refused the new content.
-type validateError struct {
+// fsValidateError is a validate command that refused the new content.
+type fsValidateError struct {
 	rc             int
 	stdout, stderr string
 }
 
-func (e *validateError) Error() string {
+func (e *fsValidateError) Error() string {
 	return fmt.Sprintf("failed to validate: rc:%d error:%s", e.rc, e.stderr)
 }
 
-// readHostFile reads p from the host; exists is false when it is absent.
-func readHostFile(ctx context.Context, t *Task, p string) ([]byte, error) {
+// fsRead reads p from the host; exists is false when it is absent.
+func fsRead(ctx context.Context, t *Task, p string) ([]byte, error) {
 	b, err := t.Conn.GetFile(ctx, p, t.Become)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", p, err)
@@ -652,13 +657,13 @@ func readHostFile(ctx context.Context, t *Task, p string) ([]byte, error) {
 	return b, nil
 }
 
-// mkdirParents creates the parent directories of p (mkdir -p).
-func mkdirParents(ctx context.Context, t *Task, p string) error {
+// fsMkdirParents creates the parent directories of p (mkdir -p).
+func fsMkdirParents(ctx context.Context, t *Task, p string) error {
 	dir := path.Dir(p)
 	if dir == "." || dir == "/" {
 		return nil
 	}
-	res, err := t.Exec(ctx, "mkdir -p -- "+shellPath(dir))
+	res, err := t.Exec(ctx, "mkdir -p -- "+fsShellPath(dir))
 	if err != nil {
 		return fmt.Errorf("mkdir %s: %w", dir, err)
 	}
@@ -668,26 +673,26 @@ func mkdirParents(ctx context.Context, t *Task, p string) error {
 	return nil
 }
 
-// realPath resolves links in p on the host (Ansible writes through links
+// fsRealPath resolves links in p on the host (Ansible writes through links
 // to the real file).
-func realPath(ctx context.Context, t *Task, f *hostFile) string {
+func fsRealPath(ctx context.Context, t *Task, f *fsInfo) string {
 	if f == nil || f.Type != "link" {
 		return f.Path
 	}
-	res, err := t.Exec(ctx, "cd -P -- "+shellPath(path.Dir(f.Path))+" && t="+shellPath(f.Path)+" && while [ -L \"$t\" ]; do l=$(readlink \"$t\"); cd -P -- \"$(dirname -- \"$l\")\" || exit 1; t=$(basename -- \"$l\"); done; printf '%s/%s' \"$(pwd -P)\" \"$t\"")
+	res, err := t.Exec(ctx, "cd -P -- "+fsShellPath(path.Dir(f.Path))+" && t="+fsShellPath(f.Path)+" && while [ -L \"$t\" ]; do l=$(readlink \"$t\"); cd -P -- \"$(dirname -- \"$l\")\" || exit 1; t=$(basename -- \"$l\"); done; printf '%s/%s' \"$(pwd -P)\" \"$t\"")
 	if err != nil || res.ExitCode != 0 {
 		return f.Path
 	}
 	return strings.Replace(string(res.Stdout), "//", "/", 1)
 }
 
-// dictDiff renders a dict diff as Ansible's callback does: JSON with
+// fsDictDiff renders a dict diff as Ansible's callback does: JSON with
 // sorted keys, indented by four spaces, ending in a newline.
-func dictDiff(before, after map[string]any) Diff {
-	return Diff{Before: jsonIndent(before), After: jsonIndent(after)}
+func fsDictDiff(before, after map[string]any) Diff {
+	return Diff{Before: fsJSONIndent(before), After: fsJSONIndent(after)}
 }
 
-func jsonIndent(m map[string]any) string {
+func fsJSONIndent(m map[string]any) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -698,11 +703,11 @@ func jsonIndent(m map[string]any) string {
 	return b.String()
 }
 
-// failResult turns an error into a failed Result, keeping validate's
+// fsFailResult turns an error into a failed Result, keeping validate's
 // output as copy does.
-func failResult(err error, extra Result) Result {
+func fsFailResult(err error, extra Result) Result {
 	r := Result{"failed": true, "msg": err.Error()}
-	if ve, ok := err.(*validateError); ok {
+	if ve, ok := err.(*fsValidateError); ok {
 		r["msg"] = "failed to validate"
 		r["exit_status"] = ve.rc
 		r["stdout"] = ve.stdout
@@ -714,42 +719,42 @@ func failResult(err error, extra Result) Result {
 	return r
 }
 
-// treeScript lists the paths under $1 (not $1 itself) with one stat line
+// fsTreeScript lists the paths under $1 (not $1 itself) with one stat line
 // each, GNU or BSD, the name last; with $2 = -L links are followed.
-const treeScript = `r="$1"; L="$2"
+const fsTreeScript = `r="$1"; L="$2"
 if stat --version >/dev/null 2>&1; then
   find $L "$r" -mindepth 1 -exec stat $L -c 'G %f %u %g %s %h %i %d %X %Y %Z 0 %U %G %n' {} +
 else
   find $L "$r" -mindepth 1 -exec stat $L -f 'B %p %u %g %z %l %i %d %a %m %c 0 %Su %Sg %N' {} +
 fi`
 
-// listTree stats every path under root on the host (following links when
+// fsListTree stats every path under root on the host (following links when
 // follow is set).
-func listTree(ctx context.Context, t *Task, root string, follow bool) ([]*hostFile, error) {
+func fsListTree(ctx context.Context, t *Task, root string, follow bool) ([]*fsInfo, error) {
 	flag := "''"
 	if follow {
 		flag = "-L"
 	}
-	res, err := t.Exec(ctx, "sh -c "+connection.Quote(treeScript)+" sh "+shellPath(root)+" "+flag)
+	res, err := t.Exec(ctx, "sh -c "+connection.Quote(fsTreeScript)+" sh "+fsShellPath(root)+" "+flag)
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", root, err)
 	}
 	if res.ExitCode != 0 && len(res.Stdout) == 0 {
 		return nil, fmt.Errorf("list %s: %s", root, strings.TrimSpace(string(res.Stderr)))
 	}
-	return parseTree(string(res.Stdout)), nil
+	return fsParseTree(string(res.Stdout)), nil
 }
 
-// parseTree reads treeScript's output; lines it cannot read (a name with a
+// fsParseTree reads fsTreeScript's output; lines it cannot read (a name with a
 // newline) are skipped.
-func parseTree(out string) []*hostFile {
-	var files []*hostFile
+func fsParseTree(out string) []*fsInfo {
+	var files []*fsInfo
 	for _, line := range strings.Split(out, "\n") {
 		fields := strings.SplitN(line, " ", 15)
 		if len(fields) < 15 {
 			continue
 		}
-		f, err := parseStat(fields[14], strings.Join(fields[:14], " "))
+		f, err := fsParseStat(fields[14], strings.Join(fields[:14], " "))
 		if err != nil {
 			continue
 		}

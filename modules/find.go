@@ -34,9 +34,9 @@ func init() {
 	}, ModuleFunc(runFind))
 }
 
-// fnmatchRegexp translates a Python fnmatch pattern to an anchored Go
+// findGlobRegexp translates a Python fnmatch pattern to an anchored Go
 // regular expression (*, ?, [seq], [!seq]; an unclosed [ is literal).
-func fnmatchRegexp(pat string) *regexp.Regexp {
+func findGlobRegexp(pat string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString(`(?s)\A`)
 	for i := 0; i < len(pat); i++ {
@@ -89,13 +89,13 @@ func fnmatchRegexp(pat string) *regexp.Regexp {
 	return re
 }
 
-// nameFilter is find's pfilter: a name matches one of patterns and none
+// findNameFilter is find's pfilter: a name matches one of patterns and none
 // of excludes (glob or Python regex matched at the start).
-type nameFilter struct {
+type findNameFilter struct {
 	patterns, excludes []func(string) bool
 }
 
-func newNameFilter(patterns, excludes []string, useRegex bool) (*nameFilter, error) {
+func newFindNameFilter(patterns, excludes []string, useRegex bool) (*findNameFilter, error) {
 	if len(patterns) == 0 {
 		if useRegex {
 			patterns = []string{".*"}
@@ -105,16 +105,16 @@ func newNameFilter(patterns, excludes []string, useRegex bool) (*nameFilter, err
 	}
 	compile := func(p string) (func(string) bool, error) {
 		if !useRegex {
-			re := fnmatchRegexp(p)
+			re := findGlobRegexp(p)
 			return re.MatchString, nil
 		}
-		re, err := compilePy(p, false, false)
+		re, err := pyCompile(p, false, false)
 		if err != nil {
 			return nil, err
 		}
 		return func(s string) bool { loc := re.FindStringIndex(s); return loc != nil && loc[0] == 0 }, nil
 	}
-	nf := &nameFilter{}
+	nf := &findNameFilter{}
 	for _, p := range patterns {
 		m, err := compile(p)
 		if err != nil {
@@ -132,7 +132,7 @@ func newNameFilter(patterns, excludes []string, useRegex bool) (*nameFilter, err
 	return nf, nil
 }
 
-func (nf *nameFilter) match(name string) bool {
+func (nf *findNameFilter) match(name string) bool {
 	for _, p := range nf.patterns {
 		if p(name) {
 			for _, e := range nf.excludes {
@@ -147,12 +147,12 @@ func (nf *nameFilter) match(name string) bool {
 }
 
 var (
-	ageRe  = regexp.MustCompile(`^(-?\d+)(s|m|h|d|w)?$`)
-	sizeRe = regexp.MustCompile(`^(-?\d+)(b|k|m|g|t)?$`)
+	findAgeRe  = regexp.MustCompile(`^(-?\d+)(s|m|h|d|w)?$`)
+	findSizeRe = regexp.MustCompile(`^(-?\d+)(b|k|m|g|t)?$`)
 )
 
-// parseUnits reads find's age ("-2d") or size ("10m") with its units.
-func parseUnits(s string, re *regexp.Regexp, units map[string]int64) (int64, bool) {
+// findParseUnits reads find's age ("-2d") or size ("10m") with its units.
+func findParseUnits(s string, re *regexp.Regexp, units map[string]int64) (int64, bool) {
 	m := re.FindStringSubmatch(strings.ToLower(s))
 	if m == nil {
 		return 0, false
@@ -169,7 +169,7 @@ func parseUnits(s string, re *regexp.Regexp, units map[string]int64) (int64, boo
 }
 
 // findStatInfo is find's statinfo for one path.
-func findStatInfo(f *hostFile) Result {
+func findStatInfo(f *fsInfo) Result {
 	m := f.Mode
 	return Result{
 		"path":    f.Path,
@@ -190,8 +190,8 @@ func findStatInfo(f *hostFile) Result {
 		"atime":   float64(f.Atime),
 		"mtime":   float64(f.Mtime),
 		"ctime":   float64(f.Ctime),
-		"gr_name": nameOrEmpty(f.Group, f.Gid),
-		"pw_name": nameOrEmpty(f.Owner, f.Uid),
+		"gr_name": findNameOrEmpty(f.Group, f.Gid),
+		"pw_name": findNameOrEmpty(f.Owner, f.Uid),
 		"wusr":    m&0o200 != 0, "rusr": m&0o400 != 0, "xusr": m&0o100 != 0,
 		"wgrp": m&0o020 != 0, "rgrp": m&0o040 != 0, "xgrp": m&0o010 != 0,
 		"woth": m&0o002 != 0, "roth": m&0o004 != 0, "xoth": m&0o001 != 0,
@@ -199,56 +199,56 @@ func findStatInfo(f *hostFile) Result {
 	}
 }
 
-func nameOrEmpty(name string, id int) string {
+func findNameOrEmpty(name string, id int) string {
 	if name == strconv.Itoa(id) {
 		return ""
 	}
 	return name
 }
 
-// relDepth is the number of path components of p below root.
-func relDepth(root, p string) int {
+// findRelDepth is the number of path components of p below root.
+func findRelDepth(root, p string) int {
 	rel := strings.TrimPrefix(p, strings.TrimRight(root, "/")+"/")
 	return strings.Count(rel, "/") + 1
 }
 
 func runFind(ctx context.Context, t *Task) (Result, error) {
-	paths := argList(t.Args, "paths")
+	paths := fileArgs(t.Args).list("paths")
 	if len(paths) == 0 {
 		return Failf("missing required arguments: paths"), nil
 	}
-	useRegex := argBool(t.Args, "use_regex", false)
-	nf, err := newNameFilter(argList(t.Args, "patterns"), argList(t.Args, "excludes"), useRegex)
+	useRegex := fileArgs(t.Args).boolean("use_regex", false)
+	nf, err := newFindNameFilter(fileArgs(t.Args).list("patterns"), fileArgs(t.Args).list("excludes"), useRegex)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
 	var age, size *int64
-	if s, ok := argStr(t.Args, "age"); ok {
-		n, ok := parseUnits(s, ageRe, map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800})
+	if s, ok := fileArgs(t.Args).str("age"); ok {
+		n, ok := findParseUnits(s, findAgeRe, map[string]int64{"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800})
 		if !ok {
 			return Result{"failed": true, "age": s, "msg": "failed to process age"}, nil
 		}
 		age = &n
 	}
-	if s, ok := argStr(t.Args, "size"); ok {
-		n, ok := parseUnits(s, sizeRe, map[string]int64{"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40})
+	if s, ok := fileArgs(t.Args).str("size"); ok {
+		n, ok := findParseUnits(s, findSizeRe, map[string]int64{"b": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40})
 		if !ok {
 			return Result{"failed": true, "size": s, "msg": "failed to process size"}, nil
 		}
 		size = &n
 	}
 	var contains func(data string) bool
-	if c, ok := argStr(t.Args, "contains"); ok {
-		re, err := compilePy(c, false, false)
+	if c, ok := fileArgs(t.Args).str("contains"); ok {
+		re, err := pyCompile(c, false, false)
 		if err != nil {
 			return Failf("%v", err), nil
 		}
-		whole := argBool(t.Args, "read_whole_file", false)
+		whole := fileArgs(t.Args).boolean("read_whole_file", false)
 		contains = func(data string) bool {
 			if whole {
 				return re.MatchString(data)
 			}
-			for _, l := range splitLinesKeep(data) {
+			for _, l := range fsSplitLines(data) {
 				if loc := re.FindStringIndex(l); loc != nil && loc[0] == 0 {
 					return true
 				}
@@ -256,19 +256,19 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 			return false
 		}
 	}
-	fileType, _ := argStr(t.Args, "file_type")
+	fileType, _ := fileArgs(t.Args).str("file_type")
 	if fileType == "" {
 		fileType = "file"
 	}
-	ageStamp, _ := argStr(t.Args, "age_stamp")
-	recurse := argBool(t.Args, "recurse", false)
-	hidden := argBool(t.Args, "hidden", false)
-	follow := argBool(t.Args, "follow", false)
-	getChecksum := argBool(t.Args, "get_checksum", false)
-	depth := argInt(t.Args, "depth", 0)
+	ageStamp, _ := fileArgs(t.Args).str("age_stamp")
+	recurse := fileArgs(t.Args).boolean("recurse", false)
+	hidden := fileArgs(t.Args).boolean("hidden", false)
+	follow := fileArgs(t.Args).boolean("follow", false)
+	getChecksum := fileArgs(t.Args).boolean("get_checksum", false)
+	depth := fileArgs(t.Args).integer("depth", 0)
 	now := time.Now().Unix()
 
-	ageOK := func(f *hostFile) bool {
+	ageOK := func(f *fsInfo) bool {
 		if age == nil {
 			return true
 		}
@@ -285,7 +285,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 		}
 		return now-ts <= -a
 	}
-	sizeOK := func(f *hostFile) bool {
+	sizeOK := func(f *fsInfo) bool {
 		if size == nil {
 			return true
 		}
@@ -299,7 +299,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 	var warnings []string
 	examined := 0
 	for _, root := range paths {
-		rf, err := statPath(ctx, t, root)
+		rf, err := fsStat(ctx, t, root)
 		if err != nil {
 			return nil, err
 		}
@@ -323,7 +323,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 		}
 		for _, e := range entries {
 			examined++
-			d := relDepth(root, e.Path)
+			d := findRelDepth(root, e.Path)
 			if recurse && depth > 0 && d > depth {
 				continue
 			}
@@ -343,7 +343,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 			case fileType == "file" && e.Type == "file":
 				ok = sizeOK(e)
 				if ok && contains != nil {
-					data, err := readHostFile(ctx, t, e.Path)
+					data, err := fsRead(ctx, t, e.Path)
 					ok = err == nil && contains(string(data))
 				}
 			case fileType == "link" && e.Type == "link":
@@ -354,7 +354,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 			}
 			r := findStatInfo(e)
 			if getChecksum && e.Type == "file" {
-				if sum, err := remoteChecksum(ctx, t, e.Path); err == nil && sum != "" {
+				if sum, err := fsChecksum(ctx, t, e.Path); err == nil && sum != "" {
 					r["checksum"] = sum
 				}
 			}
@@ -374,7 +374,7 @@ func runFind(ctx context.Context, t *Task) (Result, error) {
 
 // findList lists root's entries down to maxDepth (0: all) with lstat data
 // (stat data for what links lead to when follow is set).
-func findList(ctx context.Context, t *Task, root string, follow bool, maxDepth int) ([]*hostFile, error) {
+func findList(ctx context.Context, t *Task, root string, follow bool, maxDepth int) ([]*fsInfo, error) {
 	depth := ""
 	if maxDepth > 0 {
 		depth = "-maxdepth " + strconv.Itoa(maxDepth)
@@ -389,12 +389,12 @@ if stat --version >/dev/null 2>&1; then
 else
   find $L "$r" -mindepth 1 $D -exec stat $L -f 'B %p %u %g %z %l %i %d %a %m %c 0 %Su %Sg %N' {} +
 fi`
-	res, err := t.Exec(ctx, "sh -c "+connection.Quote(script)+" sh "+shellPath(root)+" "+flag+" "+connection.Quote(depth))
+	res, err := t.Exec(ctx, "sh -c "+connection.Quote(script)+" sh "+fsShellPath(root)+" "+flag+" "+connection.Quote(depth))
 	if err != nil {
 		return nil, fmt.Errorf("find %s: %w", root, err)
 	}
 	if res.ExitCode != 0 && len(res.Stdout) == 0 {
 		return nil, fmt.Errorf("%s", strings.TrimSpace(string(res.Stderr)))
 	}
-	return parseTree(string(res.Stdout)), nil
+	return fsParseTree(string(res.Stdout)), nil
 }

@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register("ini_file", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"path":            {Type: "path", Required: true, Aliases: []string{"dest"}},
 			"section":         {Type: "str"},
 			"option":          {Type: "str"},
@@ -74,7 +74,7 @@ func iniContent(content string, o iniOpts) (out string, changed bool, msg string
 		}
 	}
 	content = strings.TrimPrefix(content, "\ufeff")
-	lines := splitLinesKeep(content)
+	lines := fsSplitLines(content)
 	if len(lines) == 0 {
 		lines = []string{"\n"}
 	}
@@ -246,19 +246,19 @@ func iniContent(content string, o iniOpts) (out string, changed bool, msg string
 }
 
 func runIniFile(ctx context.Context, t *Task) (Result, error) {
-	p, _ := argStr(t.Args, "path")
-	p = cleanPath(p)
-	state, _ := argStr(t.Args, "state")
+	p, _ := fileArgs(t.Args).str("path")
+	p = fsCleanPath(p)
+	state, _ := fileArgs(t.Args).str("state")
 	o := iniOpts{
-		Section:       optStr(t.Args, "section"),
-		Option:        optStr(t.Args, "option"),
+		Section:       fileArgs(t.Args).opt("section"),
+		Option:        fileArgs(t.Args).opt("option"),
 		Present:       state != "absent",
-		Exclusive:     argBool(t.Args, "exclusive", true),
-		NoExtraSpaces: argBool(t.Args, "no_extra_spaces", false),
-		AllowNoValue:  argBool(t.Args, "allow_no_value", false),
+		Exclusive:     fileArgs(t.Args).boolean("exclusive", true),
+		NoExtraSpaces: fileArgs(t.Args).boolean("no_extra_spaces", false),
+		AllowNoValue:  fileArgs(t.Args).boolean("allow_no_value", false),
 	}
-	value, hasValue := argStr(t.Args, "value")
-	values := argList(t.Args, "values")
+	value, hasValue := fileArgs(t.Args).str("value")
+	values := fileArgs(t.Args).list("values")
 	if o.Present && !o.AllowNoValue && !hasValue && len(values) == 0 {
 		return Failf("Parameter 'value(s)' must be defined if state=present and allow_no_value=False."), nil
 	}
@@ -266,23 +266,23 @@ func runIniFile(ctx context.Context, t *Task) (Result, error) {
 		values = []string{value}
 	}
 	o.Values = values
-	f, err := statPath(ctx, t, p)
+	f, err := fsStat(ctx, t, p)
 	if err != nil {
 		return nil, err
 	}
 	exists := f.Exists && !(f.Type == "link" && f.TargetType == "")
 	content := ""
 	if !exists {
-		if !argBool(t.Args, "create", true) {
+		if !fileArgs(t.Args).boolean("create", true) {
 			return Result{"failed": true, "rc": 257, "msg": fmt.Sprintf("Destination %s does not exist!", p)}, nil
 		}
 		if !t.Check {
-			if err := mkdirParents(ctx, t, p); err != nil {
+			if err := fsMkdirParents(ctx, t, p); err != nil {
 				return Failf("%v", err), nil
 			}
 		}
 	} else {
-		b, err := readHostFile(ctx, t, p)
+		b, err := fsRead(ctx, t, p)
 		if err != nil {
 			return nil, err
 		}
@@ -295,23 +295,23 @@ func runIniFile(ctx context.Context, t *Task) (Result, error) {
 	}
 	res := Result{"path": p}
 	if changed && !t.Check {
-		if argBool(t.Args, "backup", false) && exists {
-			bf, err := backupFile(ctx, t, p)
+		if fileArgs(t.Args).boolean("backup", false) && exists {
+			bf, err := fsBackup(ctx, t, p)
 			if err != nil {
 				return Failf("%v", err), nil
 			}
 			res["backup_file"] = bf
 		}
-		if err := writeFile(ctx, t, p, []byte(out), "", 0); err != nil {
+		if err := fsWrite(ctx, t, p, []byte(out), "", 0); err != nil {
 			return Failf("%v", err), nil
 		}
 	}
 	if !t.Check {
-		a := attrsFrom(t.Args)
-		if f, err = statPath(ctx, t, p); err != nil {
+		a := fsAttrsFrom(t.Args)
+		if f, err = fsStat(ctx, t, p); err != nil {
 			return nil, err
 		}
-		did, err := setAttrs(ctx, t, f, a, true, nil)
+		did, err := fsSetAttrs(ctx, t, f, a, true, nil)
 		if err != nil {
 			return Failf("%v", err), nil
 		}
@@ -321,6 +321,6 @@ func runIniFile(ctx context.Context, t *Task) (Result, error) {
 	if t.Diff {
 		res["diff"] = diff
 	}
-	addPathInfo(ctx, t, res, p)
+	fsAddPathInfo(ctx, t, res, p)
 	return res, nil
 }

@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register("lineinfile", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"path":          {Type: "path", Required: true, Aliases: []string{"dest", "destfile", "name"}},
 			"state":         {Type: "str", Default: "present", Choices: []string{"absent", "present"}},
 			"regexp":        {Type: "str", Aliases: []string{"regex"}},
@@ -36,8 +36,8 @@ type lineOpts struct {
 	Backrefs, FirstMatch                            bool
 }
 
-// splitLinesKeep splits s after every "\n" (Python's readlines()).
-func splitLinesKeep(s string) []string {
+// fsSplitLines splits s after every "\n" (Python's readlines()).
+func fsSplitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
@@ -48,15 +48,15 @@ func splitLinesKeep(s string) []string {
 	return lines
 }
 
-func trimEOL(s string) string { return strings.TrimRight(s, "\r\n") }
+func fsTrimEOL(s string) string { return strings.TrimRight(s, "\r\n") }
 
 // lineinfilePresent computes the content lineinfile state=present leaves,
 // following ansible-core 2.14's present() line by line.
 func lineinfilePresent(content string, o lineOpts) (out string, changed bool, msg string, err error) {
-	lines := splitLinesKeep(content)
+	lines := fsSplitLines(content)
 	var reM, reIns *regexp.Regexp
 	if o.Regexp != nil {
-		if reM, err = compilePy(*o.Regexp, false, false); err != nil {
+		if reM, err = pyCompile(*o.Regexp, false, false); err != nil {
 			return "", false, "", err
 		}
 	}
@@ -66,11 +66,11 @@ func lineinfilePresent(content string, o lineOpts) (out string, changed bool, ms
 		insAfter = &eof
 	}
 	if insAfter != nil && *insAfter != "BOF" && *insAfter != "EOF" {
-		if reIns, err = compilePy(*insAfter, false, false); err != nil {
+		if reIns, err = pyCompile(*insAfter, false, false); err != nil {
 			return "", false, "", err
 		}
 	} else if insBefore != nil && *insBefore != "BOF" {
-		if reIns, err = compilePy(*insBefore, false, false); err != nil {
+		if reIns, err = pyCompile(*insBefore, false, false); err != nil {
 			return "", false, "", err
 		}
 	}
@@ -104,7 +104,7 @@ func lineinfilePresent(content string, o lineOpts) (out string, changed bool, ms
 	}
 	if !found {
 		for i, l := range lines {
-			if o.Line == trimEOL(l) {
+			if o.Line == fsTrimEOL(l) {
 				index[0] = i
 				exact = true
 			} else if reIns != nil && reIns.MatchString(l) {
@@ -158,10 +158,10 @@ func lineinfilePresent(content string, o lineOpts) (out string, changed bool, ms
 		add(len(lines))
 	case after && index[1] != -1:
 		if len(lines) == index[1] {
-			if trimEOL(lines[index[1]-1]) != o.Line {
+			if fsTrimEOL(lines[index[1]-1]) != o.Line {
 				add(len(lines))
 			}
-		} else if o.Line != trimEOL(lines[index[1]]) {
+		} else if o.Line != fsTrimEOL(lines[index[1]]) {
 			add(index[1])
 		}
 	default:
@@ -176,13 +176,13 @@ func lineinfileAbsent(content string, o lineOpts) (string, int, error) {
 	var re *regexp.Regexp
 	if o.Regexp != nil {
 		var err error
-		if re, err = compilePy(*o.Regexp, false, false); err != nil {
+		if re, err = pyCompile(*o.Regexp, false, false); err != nil {
 			return "", 0, err
 		}
 	}
 	var kept []string
 	found := 0
-	for _, l := range splitLinesKeep(content) {
+	for _, l := range fsSplitLines(content) {
 		var m bool
 		switch {
 		case re != nil:
@@ -190,7 +190,7 @@ func lineinfileAbsent(content string, o lineOpts) (string, int, error) {
 		case o.SearchString != nil:
 			m = strings.Contains(l, *o.SearchString)
 		default:
-			m = o.Line == trimEOL(l)
+			m = o.Line == fsTrimEOL(l)
 		}
 		if m {
 			found++
@@ -201,26 +201,27 @@ func lineinfileAbsent(content string, o lineOpts) (string, int, error) {
 	return strings.Join(kept, ""), found, nil
 }
 
-func optStr(args map[string]any, name string) *string {
-	if s, ok := argStr(args, name); ok {
+// opt returns a string argument, nil when it is absent or null.
+func (args fileArgs) opt(name string) *string {
+	if s, ok := args.str(name); ok {
 		return &s
 	}
 	return nil
 }
 
 func runLineinfile(ctx context.Context, t *Task) (Result, error) {
-	p, _ := argStr(t.Args, "path")
-	p = cleanPath(p)
+	p, _ := fileArgs(t.Args).str("path")
+	p = fsCleanPath(p)
 	o := lineOpts{
-		Regexp:       optStr(t.Args, "regexp"),
-		SearchString: optStr(t.Args, "search_string"),
-		InsertAfter:  optStr(t.Args, "insertafter"),
-		InsertBefore: optStr(t.Args, "insertbefore"),
-		Backrefs:     argBool(t.Args, "backrefs", false),
-		FirstMatch:   argBool(t.Args, "firstmatch", false),
+		Regexp:       fileArgs(t.Args).opt("regexp"),
+		SearchString: fileArgs(t.Args).opt("search_string"),
+		InsertAfter:  fileArgs(t.Args).opt("insertafter"),
+		InsertBefore: fileArgs(t.Args).opt("insertbefore"),
+		Backrefs:     fileArgs(t.Args).boolean("backrefs", false),
+		FirstMatch:   fileArgs(t.Args).boolean("firstmatch", false),
 	}
-	line := optStr(t.Args, "line")
-	state, _ := argStr(t.Args, "state")
+	line := fileArgs(t.Args).opt("line")
+	state, _ := fileArgs(t.Args).str("state")
 	if state == "" {
 		state = "present"
 	}
@@ -230,7 +231,7 @@ func runLineinfile(ctx context.Context, t *Task) (Result, error) {
 	} else if o.SearchString != nil && *o.SearchString == "" {
 		warnings = append(warnings, "The search string is an empty string, which will match every line in the file. This may have unintended consequences, such as replacing the last line in the file rather than appending.")
 	}
-	f, err := statPath(ctx, t, p)
+	f, err := fsStat(ctx, t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +246,7 @@ func runLineinfile(ctx context.Context, t *Task) (Result, error) {
 	diff := Diff{BeforeHeader: p + " (content)", AfterHeader: p + " (content)"}
 	var content string
 	if exists {
-		b, err := readHostFile(ctx, t, p)
+		b, err := fsRead(ctx, t, p)
 		if err != nil {
 			return nil, err
 		}
@@ -265,11 +266,11 @@ func runLineinfile(ctx context.Context, t *Task) (Result, error) {
 		}
 		o.Line = *line
 		if !exists {
-			if !argBool(t.Args, "create", false) {
+			if !fileArgs(t.Args).boolean("create", false) {
 				return Result{"failed": true, "rc": 257, "msg": fmt.Sprintf("Destination %s does not exist !", p)}, nil
 			}
 			if !t.Check {
-				if err := mkdirParents(ctx, t, p); err != nil {
+				if err := fsMkdirParents(ctx, t, p); err != nil {
 					return Failf("%v", err), nil
 				}
 			}
@@ -305,17 +306,17 @@ func runLineinfile(ctx context.Context, t *Task) (Result, error) {
 	}
 	backup := ""
 	if changed && !t.Check {
-		if argBool(t.Args, "backup", false) && exists {
-			if backup, err = backupFile(ctx, t, p); err != nil {
+		if fileArgs(t.Args).boolean("backup", false) && exists {
+			if backup, err = fsBackup(ctx, t, p); err != nil {
 				return Failf("%v", err), nil
 			}
 		}
-		validate, _ := argStr(t.Args, "validate")
+		validate, _ := fileArgs(t.Args).str("validate")
 		dest := p
 		if exists {
-			dest = realPath(ctx, t, f)
+			dest = fsRealPath(ctx, t, f)
 		}
-		if err := writeFile(ctx, t, dest, []byte(newContent), validate, 0); err != nil {
+		if err := fsWrite(ctx, t, dest, []byte(newContent), validate, 0); err != nil {
 			return Failf("%v", err), nil
 		}
 	}
@@ -327,24 +328,24 @@ func runLineinfile(ctx context.Context, t *Task) (Result, error) {
 		}
 		return res, nil
 	}
-	ad := &attrDiff{Before: map[string]any{}, After: map[string]any{}}
-	changed, msg, err = checkFileAttrs(ctx, t, p, changed, msg, ad)
+	ad := &fsAttrDiff{Before: map[string]any{}, After: map[string]any{}}
+	changed, msg, err = fsCheckAttrs(ctx, t, p, changed, msg, ad)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
 	res["changed"], res["msg"] = changed, msg
 	if t.Diff {
-		res["diff"] = []Diff{diff, attrsDiff(p, ad)}
+		res["diff"] = []Diff{diff, fsAttrsDiff(p, ad)}
 	}
 	return res, nil
 }
 
-// attrsDiff renders the "(file attributes)" diff of the content modules;
+// fsAttrsDiff renders the "(file attributes)" diff of the content modules;
 // it is empty when no attribute changed.
-func attrsDiff(p string, ad *attrDiff) Diff {
+func fsAttrsDiff(p string, ad *fsAttrDiff) Diff {
 	d := Diff{BeforeHeader: p + " (file attributes)", AfterHeader: p + " (file attributes)"}
 	if len(ad.Before) > 0 || len(ad.After) > 0 {
-		dd := dictDiff(ad.Before, ad.After)
+		dd := fsDictDiff(ad.Before, ad.After)
 		d.Before, d.After = dd.Before, dd.After
 	}
 	return d

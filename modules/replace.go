@@ -8,7 +8,7 @@ import (
 	"strings"
 )
 
-// Python's re and Go's regexp (RE2) share most syntax. compilePy
+// Python's re and Go's regexp (RE2) share most syntax. pyCompile
 // translates what differs and can be translated:
 //   - `$` outside a class: Python's matches at the end or before a final
 //     newline; without MULTILINE it becomes (?m:$), which is the same on
@@ -19,7 +19,7 @@ import (
 // Lookahead, lookbehind, backreferences in the pattern, conditionals and
 // (?x) verbose patterns have no RE2 equivalent: they are refused with an
 // error naming the pattern, never silently matched differently.
-func compilePy(pattern string, multiline, dotall bool) (*regexp.Regexp, error) {
+func pyCompile(pattern string, multiline, dotall bool) (*regexp.Regexp, error) {
 	var b strings.Builder
 	flags := ""
 	if multiline {
@@ -238,7 +238,7 @@ func replaceContent(contents, pattern, repl, after, before string) (replaceResul
 		sectionPattern = "(?P<subsection>.*)" + before
 	}
 	if sectionPattern != "" {
-		sre, err := compilePy(sectionPattern, false, true)
+		sre, err := pyCompile(sectionPattern, false, true)
 		if err != nil {
 			return replaceResult{}, err
 		}
@@ -250,7 +250,7 @@ func replaceContent(contents, pattern, repl, after, before string) (replaceResul
 		start, end = m[2*g], m[2*g+1]
 		section = contents[start:end]
 	}
-	re, err := compilePy(pattern, true, false)
+	re, err := pyCompile(pattern, true, false)
 	if err != nil {
 		return replaceResult{}, err
 	}
@@ -266,7 +266,7 @@ func replaceContent(contents, pattern, repl, after, before string) (replaceResul
 
 func init() {
 	Register("replace", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"path":     {Type: "path", Required: true, Aliases: []string{"dest", "destfile", "name"}},
 			"regexp":   {Type: "str", Required: true},
 			"replace":  {Type: "str", Default: ""},
@@ -281,9 +281,9 @@ func init() {
 }
 
 func runReplace(ctx context.Context, t *Task) (Result, error) {
-	p, _ := argStr(t.Args, "path")
-	p = cleanPath(p)
-	f, err := statPath(ctx, t, p)
+	p, _ := fileArgs(t.Args).str("path")
+	p = fsCleanPath(p)
+	f, err := fsStat(ctx, t, p)
 	if err != nil {
 		return nil, err
 	}
@@ -293,14 +293,14 @@ func runReplace(ctx context.Context, t *Task) (Result, error) {
 	if !f.Exists || f.Type == "link" && f.TargetType == "" {
 		return Result{"failed": true, "rc": 257, "msg": fmt.Sprintf("Path %s does not exist !", p)}, nil
 	}
-	data, err := readHostFile(ctx, t, p)
+	data, err := fsRead(ctx, t, p)
 	if err != nil {
 		return Failf("Unable to read the contents of %s: %v", p, err), nil
 	}
-	pattern, _ := argStr(t.Args, "regexp")
-	repl, _ := argStr(t.Args, "replace")
-	after, _ := argStr(t.Args, "after")
-	before, _ := argStr(t.Args, "before")
+	pattern, _ := fileArgs(t.Args).str("regexp")
+	repl, _ := fileArgs(t.Args).str("replace")
+	after, _ := fileArgs(t.Args).str("after")
+	before, _ := fileArgs(t.Args).str("before")
 	rr, err := replaceContent(string(data), pattern, repl, after, before)
 	if err != nil {
 		return Failf("%v", err), nil
@@ -317,20 +317,20 @@ func runReplace(ctx context.Context, t *Task) (Result, error) {
 			res["diff"] = Diff{Before: string(data), After: rr.Content, BeforeHeader: p, AfterHeader: p}
 		}
 		if !t.Check {
-			if argBool(t.Args, "backup", false) {
-				bf, err := backupFile(ctx, t, p)
+			if fileArgs(t.Args).boolean("backup", false) {
+				bf, err := fsBackup(ctx, t, p)
 				if err != nil {
 					return Failf("%v", err), nil
 				}
 				res["backup_file"] = bf
 			}
-			validate, _ := argStr(t.Args, "validate")
-			if err := writeFile(ctx, t, realPath(ctx, t, f), []byte(rr.Content), validate, 0); err != nil {
+			validate, _ := fileArgs(t.Args).str("validate")
+			if err := fsWrite(ctx, t, fsRealPath(ctx, t, f), []byte(rr.Content), validate, 0); err != nil {
 				return Failf("%v", err), nil
 			}
 		}
 	}
-	changed, msg, err := checkFileAttrs(ctx, t, p, rr.Changed, msg, nil)
+	changed, msg, err := fsCheckAttrs(ctx, t, p, rr.Changed, msg, nil)
 	if err != nil {
 		return Failf("%v", err), nil
 	}
@@ -338,21 +338,21 @@ func runReplace(ctx context.Context, t *Task) (Result, error) {
 	return res, nil
 }
 
-// checkFileAttrs is the content modules' check_file_attrs: it sets owner,
+// fsCheckAttrs is the content modules' check_file_attrs: it sets owner,
 // group and mode on p and extends msg when they changed.
-func checkFileAttrs(ctx context.Context, t *Task, p string, changed bool, msg string, d *attrDiff) (bool, string, error) {
-	a := attrsFrom(t.Args)
+func fsCheckAttrs(ctx context.Context, t *Task, p string, changed bool, msg string, d *fsAttrDiff) (bool, string, error) {
+	a := fsAttrsFrom(t.Args)
 	if a.Owner == "" && a.Group == "" && a.Mode == nil {
 		return changed, msg, nil
 	}
-	f, err := statPath(ctx, t, p)
+	f, err := fsStat(ctx, t, p)
 	if err != nil {
 		return changed, msg, err
 	}
 	if !f.Exists {
 		return changed, msg, nil
 	}
-	did, err := setAttrs(ctx, t, f, a, true, d)
+	did, err := fsSetAttrs(ctx, t, f, a, true, d)
 	if err != nil {
 		return changed, msg, err
 	}

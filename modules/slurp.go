@@ -16,11 +16,11 @@ func init() {
 
 // runSlurp reads a file from the host and returns it base64-encoded.
 func runSlurp(ctx context.Context, t *Task) (Result, error) {
-	src, _ := argStr(t.Args, "src")
+	src, _ := fileArgs(t.Args).str("src")
 	if src == "" {
 		return Failf("missing required arguments: src"), nil
 	}
-	f, err := statPath(ctx, t, src)
+	f, err := fsStat(ctx, t, src)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func runSlurp(ctx context.Context, t *Task) (Result, error) {
 	case f.IsDir():
 		return Failf("source is a directory and must be a file: %s", src), nil
 	}
-	data, err := readHostFile(ctx, t, src)
+	data, err := fsRead(ctx, t, src)
 	if err != nil {
 		return Failf("file is not readable: %s", src), nil
 	}

@@ -39,32 +39,32 @@ func tempName(prefix, suffix string) (string, error) {
 // made on the controller and created with noclobber (O_EXCL) or mkdir, so
 // an existing name is never reused; a collision is retried.
 func runTempfile(ctx context.Context, t *Task) (Result, error) {
-	state, _ := argStr(t.Args, "state")
+	state, _ := fileArgs(t.Args).str("state")
 	if state == "" {
 		state = "file"
 	}
 	if state != "file" && state != "directory" {
 		return Failf("value of state must be one of: file, directory, got: %s", state), nil
 	}
-	prefix, ok := argStr(t.Args, "prefix")
+	prefix, ok := fileArgs(t.Args).str("prefix")
 	if !ok {
 		prefix = "ansible."
 	}
-	suffix, _ := argStr(t.Args, "suffix")
+	suffix, _ := fileArgs(t.Args).str("suffix")
 	if strings.Contains(prefix, "/") || strings.Contains(suffix, "/") {
 		return Failf("prefix and suffix must not contain /"), nil
 	}
-	dir, _ := argStr(t.Args, "path")
+	dir, _ := fileArgs(t.Args).str("path")
 	dirShell := `"${TMPDIR:-/tmp}"`
 	if dir != "" {
-		dirShell = shellPath(dir)
+		dirShell = fsShellPath(dir)
 	}
 	for attempt := 0; attempt < 10; attempt++ {
 		name, err := tempName(prefix, suffix)
 		if err != nil {
 			return nil, fmt.Errorf("tempfile: %w", err)
 		}
-		p := dirShell + "/" + shellPath(name)
+		p := dirShell + "/" + fsShellPath(name)
 		create := `(umask 077; set -C; : > "$p")`
 		if state == "directory" {
 			create = `mkdir -m 0700 -- "$p"`
@@ -87,7 +87,7 @@ func runTempfile(ctx context.Context, t *Task) (Result, error) {
 		created := path.Clean(string(res.Stdout))
 		r := Result{"changed": true, "path": created}
 		if !t.Check {
-			addPathInfo(ctx, t, r, created)
+			fsAddPathInfo(ctx, t, r, created)
 		}
 		return r, nil
 	}

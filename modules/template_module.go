@@ -9,7 +9,7 @@ import (
 
 func init() {
 	Register("template", Spec{
-		Params: fileCommonParams(map[string]Param{
+		Params: fsCommonParams(map[string]Param{
 			"src":                   {Type: "path", Required: true},
 			"dest":                  {Type: "path", Required: true},
 			"backup":                {Type: "bool", Default: false},
@@ -49,8 +49,8 @@ func templateOptions(args map[string]any) (map[string]any, error) {
 			opts[k] = v
 		}
 	}
-	opts["trim_blocks"] = argBool(args, "trim_blocks", true)
-	opts["lstrip_blocks"] = argBool(args, "lstrip_blocks", false)
+	opts["trim_blocks"] = fileArgs(args).boolean("trim_blocks", true)
+	opts["lstrip_blocks"] = fileArgs(args).boolean("lstrip_blocks", false)
 	nl, _ := opts["newline_sequence"].(string)
 	switch nl {
 	case `\n`:
@@ -71,11 +71,11 @@ func templateOptions(args map[string]any) (map[string]any, error) {
 }
 
 func runTemplate(ctx context.Context, t *Task) (Result, error) {
-	if _, ok := argStr(t.Args, "state"); ok {
+	if _, ok := fileArgs(t.Args).str("state"); ok {
 		return Failf("'state' cannot be specified on a template"), nil
 	}
-	src, okSrc := argStr(t.Args, "src")
-	dest, okDest := argStr(t.Args, "dest")
+	src, okSrc := fileArgs(t.Args).str("src")
+	dest, okDest := fileArgs(t.Args).str("dest")
 	if !okSrc || !okDest || src == "" || dest == "" {
 		return Failf("src and dest are required"), nil
 	}
@@ -95,7 +95,7 @@ func runTemplate(ctx context.Context, t *Task) (Result, error) {
 	if err != nil {
 		return Failf("%v", err), nil
 	}
-	args := copyArgs(t.Args)
+	args := copyArgsClone(t.Args)
 	for _, k := range templateOptionNames {
 		delete(args, k)
 	}
