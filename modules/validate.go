@@ -177,11 +177,14 @@ func Validate(name string, spec Spec, args map[string]any) (map[string]any, erro
 				legal = append(legal, a)
 			}
 			sort.Strings(legal)
-			if s := suggest.Closest(unsupported[0], legal); s != "" {
-				if main, ok := aliasOf[s]; ok {
-					s = main
+			for _, u := range unsupported {
+				if s := suggest.Closest(u, legal); s != "" {
+					if main, ok := aliasOf[s]; ok {
+						s = main
+					}
+					e.Suggestion = s
+					break
 				}
-				e.Suggestion = s
 			}
 		}
 		return nil, e
@@ -210,10 +213,13 @@ func validateAction(name string, spec Spec, params map[string]any) (map[string]a
 		legal = append(legal, n)
 	}
 	sort.Strings(legal)
-	return nil, &ValidationError{
-		Msg:        fmt.Sprintf("Invalid options for %s: %s", name, strings.Join(bad, ",")),
-		Suggestion: suggest.Closest(bad[0], legal),
+	e := &ValidationError{Msg: fmt.Sprintf("Invalid options for %s: %s", name, strings.Join(bad, ","))}
+	for _, b := range bad {
+		if e.Suggestion = suggest.Closest(b, legal); e.Suggestion != "" {
+			break
+		}
 	}
+	return nil, e
 }
 
 func unsupportedMsg(name string, spec Spec, aliasOf map[string]string, unsupported []string) string {
