@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,7 +53,15 @@ func needTool(t *testing.T, tools ...string) {
 // returns ansible_facts (keys with the ansible_ prefix).
 func ansibleSetup(t *testing.T, args ...string) map[string]any {
 	t.Helper()
-	cmd := exec.Command("ansible", args...)
+	return ansibleSetupVia(t, nil, args...)
+}
+
+// ansibleSetupVia is ansibleSetup with ansible started through a wrapper
+// command (wrapper... ansible args...).
+func ansibleSetupVia(t *testing.T, wrapper []string, args ...string) map[string]any {
+	t.Helper()
+	argv := append(append(append([]string(nil), wrapper...), "ansible"), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "ANSIBLE_LOAD_CALLBACK_PLUGINS=1", "ANSIBLE_STDOUT_CALLBACK=json",
 		"ANSIBLE_NOCOLOR=1", "ANSIBLE_HOST_KEY_CHECKING=0", "ANSIBLE_LOCALHOST_WARNING=0")
 	out, err := cmd.Output()
@@ -242,5 +249,31 @@ func TestAgainstAnsibleLocal(t *testing.T) {
 	}
 }
 
-var _ = reflect.DeepEqual
-var _ = testroot.New
+// TestAgainstAnsibleDebianRoot compares on a second host: a Debian
+// bookworm root made with mmdebstrap (internal/testroot). Ansible reaches
+// it through community.general's chroot connection (Debian's ansible
+// package), omeprov through testroot.Chroot; both run with /proc, /dev and
+// a /run tmpfs mounted in a private mount namespace.
+func TestAgainstAnsibleDebianRoot(t *testing.T) {
+	needTool(t, "ansible")
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/ansible_collections/community/general/plugins/connection/chroot.py"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("community.general is not installed (apt-get install ansible)")
+		}
+		t.Skip("community.general is not installed (apt-get install ansible)")
+	}
+	root := testroot.New(t)
+	setup := `r=$1; shift; mount -t proc proc "$r/proc"; mount --rbind /dev "$r/dev"; mount -t tmpfs tmpfs "$r/run"; mkdir -p "$r/run/lock"; exec "$@"`
+	// The same environment as testroot.Chroot gives its commands.
+	wrapper := []string{"env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
+		"ANSIBLE_LOAD_CALLBACK_PLUGINS=1", "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCALHOST_WARNING=0",
+		"unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", setup, "sh", root}
+	ans := ansibleSetupVia(t, wrapper, "-i", root+",", "-c", "community.general.chroot", "-m", "setup", "all")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ours, err := Gather(ctx, &testroot.Chroot{Root: root}, nil)
+	require.NoError(t, err)
+	require.Equal(t, "Debian", ours["distribution"])
+	compareFacts(t, ans, ours, issueFacts)
+	compareFacts(t, ans, ours, moreFacts)
+}

@@ -190,11 +190,11 @@ func replaceOctalEscapes(s string) string {
 
 // mountInput is what get_mount_facts reads.
 type mountInput struct {
-	mtab    string            // /etc/mtab or /proc/mounts
-	findmnt string            // findmnt --list --noheadings --notruncate ("" when absent or failed)
-	lsblk   string            // lsblk --list --noheadings --paths --output NAME,UUID
+	mtab    string             // /etc/mtab or /proc/mounts
+	findmnt string             // findmnt --list --noheadings --notruncate ("" when absent or failed)
+	lsblk   string             // lsblk --list --noheadings --paths --output NAME,UUID
 	statvfs map[string][]int64 // escaped mount point -> bsize frsize blocks bavail files ffree
-	udevadm map[string]string // device -> ID_FS_UUID
+	udevadm map[string]string  // device -> ID_FS_UUID
 }
 
 // mountFacts is LinuxHardware.get_mount_facts.
