@@ -858,7 +858,9 @@ func parseDNFTable(out string) dnfTxn {
 	}
 	inTable := false
 	for _, line := range strings.Split(strings.ReplaceAll(out, "\r", ""), "\n") {
-		line = strings.TrimLeft(line, "> ") // dnf shell prompts
+		for strings.HasPrefix(line, "> ") {
+			line = line[2:] // dnf shell prompts
+		}
 		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "No match for argument:"); ok {
 			t.NoMatch = append(t.NoMatch, strings.TrimSpace(rest))
 			continue
