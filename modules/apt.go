@@ -264,8 +264,8 @@ func debVerrevCompare(a, b string) int {
 	return 0
 }
 
-// fnmatchRegexp translates a Python fnmatch pattern to an anchored regexp.
-func fnmatchRegexp(pat string) *regexp.Regexp {
+// aptFnmatchRegexp translates a Python fnmatch pattern to an anchored regexp.
+func aptFnmatchRegexp(pat string) *regexp.Regexp {
 	var b strings.Builder
 	b.WriteString("^(?s:")
 	for i := 0; i < len(pat); i++ {
@@ -323,7 +323,7 @@ func fnmatchRegexp(pat string) *regexp.Regexp {
 	return re
 }
 
-func fnmatch(name, pat string) bool { return fnmatchRegexp(pat).MatchString(name) }
+func aptFnmatch(name, pat string) bool { return aptFnmatchRegexp(pat).MatchString(name) }
 
 // aptSplit splits a package spec as Ansible's package_split does:
 // "name", "name=version" (version may hold fnmatch wildcards) or
@@ -476,14 +476,14 @@ func aptBestMatch(p *aptPkg, cmp, version string) string {
 	}
 	best := ""
 	for _, v := range p.Versions {
-		if fnmatch(v, version) && (best == "" || debVersionCompare(v, best) > 0) {
+		if aptFnmatch(v, version) && (best == "" || debVersionCompare(v, best) > 0) {
 			best = v
 		}
 	}
 	if best == "" {
 		// The pin matched nothing: apt keeps its candidate, which the
 		// Python module then rejects unless it matches.
-		if p.Candidate != "" && fnmatch(p.Candidate, version) {
+		if p.Candidate != "" && aptFnmatch(p.Candidate, version) {
 			return p.Candidate
 		}
 		return ""
@@ -517,8 +517,8 @@ func aptPackageStatus(pkgs map[string]*aptPkg, name, cmp, version string, instal
 	}
 	switch cmp {
 	case "=":
-		s.VersionInstalled = fnmatch(p.Version, version)
-		if best != "" && p.Version != best && fnmatch(best, version) {
+		s.VersionInstalled = aptFnmatch(p.Version, version)
+		if best != "" && p.Version != best && aptFnmatch(best, version) {
 			s.Installable = best
 		}
 	case ">=":
@@ -604,7 +604,7 @@ func aptExpandWildcards(specs []string, allNames []string) ([]string, error) {
 			out = append(out, spec)
 			continue
 		}
-		re := fnmatchRegexp(name)
+		re := aptFnmatchRegexp(name)
 		var matches []string
 		for _, n := range allNames {
 			if !strings.Contains(name, ":") && strings.Contains(n, ":") {
@@ -1184,9 +1184,11 @@ func (r *aptRunner) run(ctx context.Context, state, upgradeMode string, names []
 	}
 	o.BuildDep = state == "build-dep"
 	o.Fixed = state == "fixed"
-	res := r.install(ctx, o, pkgs, specs, state == "latest")
-	res["cache_updated"] = cacheUpdated
-	res["cache_update_time"] = cacheTime
+	res, final := r.install(ctx, o, pkgs, specs, state == "latest")
+	if !final {
+		res["cache_updated"] = cacheUpdated
+		res["cache_update_time"] = cacheTime
+	}
 	return res, nil
 }
 
@@ -1205,9 +1207,9 @@ func (r *aptRunner) updateCache(ctx context.Context) (Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		// apt-get update exits 0 on some fetch failures; "E:" or "W: Failed
-		// to fetch" lines mean it failed as python-apt reports.
-		if out.RC == 0 && !strings.Contains(out.Stderr, "E: ") && !strings.Contains(out.Stderr, "Failed to fetch") {
+		// A fetch that failed is a failure, as python-apt reports it,
+		// even where apt-get only warns.
+		if out.RC == 0 && !strings.Contains(out.Stderr, "Failed to fetch") && !strings.Contains(out.Stderr, "Some index files failed to download") {
 			return nil, nil
 		}
 		last = out
@@ -1231,27 +1233,26 @@ func (r *aptRunner) updateCache(ctx context.Context) (Result, error) {
 	return Result{"failed": true, "msg": "Failed to update apt cache: " + msg, "rc": last.RC, "stdout": last.Stdout, "stderr": last.Stderr}, nil
 }
 
-func (r *aptRunner) install(ctx context.Context, o aptOptions, pkgs map[string]*aptPkg, specs []string, latest bool) Result {
+// install runs the install transaction. final is true for the failures
+// the Python module reports at once (fail_json), without the cache keys
+// that its install() results carry.
+func (r *aptRunner) install(ctx context.Context, o aptOptions, pkgs map[string]*aptPkg, specs []string, latest bool) (res Result, final bool) {
 	plan, err := aptPlanInstall(pkgs, specs, latest, o.OnlyUpgrade, o.BuildDep)
 	if err != nil {
-		return Result{"failed": true, "msg": err.Error()}
+		return Result{"failed": true, "msg": err.Error()}, strings.HasPrefix(err.Error(), "No package matching")
 	}
-	var res Result
 	if len(plan.Args) == 0 {
 		res = Result{"changed": false}
 	} else {
 		cmd := aptInstallCommand(o, plan.Args)
 		out, err := r.locked(ctx, cmd)
 		if err != nil {
-			if le, ok := err.(*aptLockError); ok {
-				return Result{"failed": true, "msg": le.Error()}
-			}
-			return Result{"failed": true, "msg": err.Error()}
+			return Result{"failed": true, "msg": err.Error()}, true
 		}
 		if out.RC != 0 {
 			res = Result{"failed": true, "msg": fmt.Sprintf("'%s' failed: %s", cmd, out.Stderr), "rc": out.RC}
 			pkgResultOutput(res, out.Stdout, out.Stderr)
-			return res
+			return res, false
 		}
 		changed := true
 		if o.BuildDep {
@@ -1273,13 +1274,13 @@ func (r *aptRunner) install(ctx context.Context, o aptOptions, pkgs map[string]*
 		cmd := "apt-mark manual " + strings.Join(installed, " ")
 		out, err := r.locked(ctx, cmd)
 		if err != nil {
-			return Result{"failed": true, "msg": err.Error()}
+			return Result{"failed": true, "msg": err.Error()}, true
 		}
 		if out.RC != 0 {
-			return Result{"failed": true, "msg": fmt.Sprintf("'%s' failed: %s", cmd, out.Stderr), "stdout": out.Stdout, "stderr": out.Stderr, "rc": out.RC}
+			return Result{"failed": true, "msg": fmt.Sprintf("'%s' failed: %s", cmd, out.Stderr), "stdout": out.Stdout, "stderr": out.Stderr, "rc": out.RC}, true
 		}
 	}
-	return res
+	return res, false
 }
 
 func (r *aptRunner) remove(ctx context.Context, o aptOptions, specs []string) (Result, error) {
@@ -1530,7 +1531,7 @@ func (r *aptRunner) installDebs(ctx context.Context, o aptOptions, debs string) 
 		}
 		depOpts := o
 		depOpts.Force, depOpts.Autoremove, depOpts.DefaultRelease = false, false, ""
-		depRes = r.install(ctx, depOpts, pkgs, deps, false)
+		depRes, _ = r.install(ctx, depOpts, pkgs, deps, false)
 		if depRes.Failed() {
 			return depRes, nil
 		}

@@ -16,7 +16,7 @@ func recordedInternal(t *testing.T, path string) string {
 	return rest
 }
 
-func TestDebVersionCompare(t *testing.T) {
+func TestAptDebVersionCompare(t *testing.T) {
 	// Pairs checked with `dpkg --compare-versions A lt B` on Debian 12.
 	less := [][2]string{
 		{"1.0", "2.0"}, {"1.0~rc1", "1.0"}, {"1.0", "1.0-1"}, {"1.0-1", "1.0-2"},
@@ -33,14 +33,14 @@ func TestDebVersionCompare(t *testing.T) {
 	}
 }
 
-func TestFnmatch(t *testing.T) {
-	require.True(t, fnmatch("1.0-2", "1.*"))
-	require.True(t, fnmatch("libfoo1", "lib?oo[0-9]"))
-	require.False(t, fnmatch("libfoo1", "lib?oo[!0-9]"))
-	require.True(t, fnmatch("a.b", "a.b"))
-	require.False(t, fnmatch("axb", "a.b"))
-	require.True(t, fnmatch("[x", "[x"), "an unclosed bracket is literal")
-	require.False(t, fnmatch("2.0", "1.*"))
+func TestAptFnmatch(t *testing.T) {
+	require.True(t, aptFnmatch("1.0-2", "1.*"))
+	require.True(t, aptFnmatch("libfoo1", "lib?oo[0-9]"))
+	require.False(t, aptFnmatch("libfoo1", "lib?oo[!0-9]"))
+	require.True(t, aptFnmatch("a.b", "a.b"))
+	require.False(t, aptFnmatch("axb", "a.b"))
+	require.True(t, aptFnmatch("[x", "[x"), "an unclosed bracket is literal")
+	require.False(t, aptFnmatch("2.0", "1.*"))
 }
 
 func TestAptSplit(t *testing.T) {
