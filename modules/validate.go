@@ -30,6 +30,10 @@ func (e *ValidationError) Error() string {
 	return e.Msg
 }
 
+// actionHasCmd are the modules whose old `cmd` argument Ansible moves to
+// _raw_params.
+var actionHasCmd = map[string]bool{"command": true, "shell": true, "script": true}
+
 // reportNames are the names Ansible shows in "Unsupported parameters for
 // (NAME) module" when an action plugin runs another module.
 var reportNames = map[string]string{
@@ -42,6 +46,9 @@ var reportNames = map[string]string{
 // map: aliases resolved to the main name (the alias keys removed), values
 // converted to their declared types, defaults filled in, and every
 // declared parameter present (nil when it has no value and no default).
+//
+// For command, shell and script, `cmd` is moved to _raw_params first, as
+// Ansible's task loading does.
 //
 // Errors are found in Ansible's order and the first is returned, as a
 // *ValidationError: mutually exclusive parameters, missing required ones,
@@ -65,6 +72,15 @@ func Validate(name string, spec Spec, args map[string]any) (map[string]any, erro
 
 	if spec.Action {
 		return validateAction(name, spec, params)
+	}
+	if actionHasCmd[ShortName(name)] {
+		if cmd, ok := params["cmd"]; ok {
+			if raw, _ := params["_raw_params"].(string); raw != "" {
+				return nil, &ValidationError{Msg: "The 'cmd' argument cannot be used when other raw parameters are specified. Please put everything in one or the other place."}
+			}
+			params["_raw_params"] = cmd
+			delete(params, "cmd")
+		}
 	}
 
 	// Aliases: the alias's value is copied to the main name.
