@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // proc is a command started on a host.
@@ -109,7 +110,12 @@ func waitCtx(ctx context.Context, p *proc) (int, error) {
 		return r.code, r.err
 	case <-ctx.Done():
 		p.kill()
-		<-ch
+		// A killed command's children may still hold its output open;
+		// do not wait for them long.
+		select {
+		case <-ch:
+		case <-time.After(2 * time.Second):
+		}
 		return 0, ctx.Err()
 	}
 }

@@ -3,8 +3,10 @@ package connection
 import (
 	"context"
 	"os"
+	osexec "os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -63,3 +65,12 @@ func needRoot(t testing.TB) {
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
+
+func runCmd(name string, args ...string) ([]byte, error) {
+	return osexec.Command(name, args...).CombinedOutput()
+}
+
+func statOwner(sys any) (int, int) {
+	st := sys.(*syscall.Stat_t)
+	return int(st.Uid), int(st.Gid)
+}

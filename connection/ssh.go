@@ -340,16 +340,16 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 	files := strings.Join(h.t.knownHosts, ", ")
 	switch {
 	case knownhosts.IsHostKeyChanged(err):
-		h.err = fmt.Errorf("Host key verification failed: REMOTE HOST IDENTIFICATION HAS CHANGED: the %s key of %s (%s) does not match the one in %s. If the change is expected, remove the old key with: ssh-keygen -R %s",
-			key.Type(), h.t.hostname, ssh.FingerprintSHA256(key), files, knownHostsName(h.t))
+		h.err = fmt.Errorf("Host key verification failed. REMOTE HOST IDENTIFICATION HAS CHANGED: the %s key sent by %s (%s) does not match the one in %s. If the change is expected, remove the old key with: ssh-keygen -R %s",
+			key.Type(), knownHostsName(h.t), ssh.FingerprintSHA256(key), files, Quote(knownHostsName(h.t)))
 	case err == unknownHost || knownhosts.IsHostUnknown(err):
 		if h.t.acceptNew {
 			return nil
 		}
-		h.err = fmt.Errorf("Host key verification failed: no host key for %s is known in %s (the host offers %s %s). Add it with: ssh-keyscan -p %d %s >> %s, or set host_key_checking = False",
+		h.err = fmt.Errorf("Host key verification failed. No host key for %s is known in %s (the host offers %s %s). Add it with: ssh-keyscan -p %d %s >> %s (after checking the fingerprint), or set host_key_checking = False",
 			knownHostsName(h.t), files, key.Type(), ssh.FingerprintSHA256(key), h.t.port, h.t.hostname, firstOr(h.t.knownHosts, "~/.ssh/known_hosts"))
 	default:
-		h.err = fmt.Errorf("Host key verification failed: %w", err)
+		h.err = fmt.Errorf("Host key verification failed. %w", err)
 	}
 	return h.err
 }
@@ -425,10 +425,10 @@ func (c *sshConn) start(ctx context.Context, line string, tty bool, stdout, stde
 	}
 	var once sync.Once
 	release := func() { once.Do(func() { <-c.sem }) }
-	s, err := c.client.NewSession()
+	s, err := c.newSession(ctx)
 	if err != nil {
 		release()
-		return nil, c.lost(err)
+		return nil, err
 	}
 	if tty {
 		modes := ssh.TerminalModes{ssh.ECHO: 0, ssh.ICANON: 0, ssh.ISIG: 0, ssh.IEXTEN: 0,
@@ -471,6 +471,37 @@ func (c *sshConn) start(ctx context.Context, line string, tty bool, stdout, stde
 			_ = s.Close()
 		},
 	}, nil
+}
+
+// newSession opens a session. sshd frees a finished session a moment
+// after its command ended, so a refusal for too many sessions is retried
+// for a while.
+func (c *sshConn) newSession(ctx context.Context) (*ssh.Session, error) {
+	delay := 5 * time.Millisecond
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s, err := c.client.NewSession()
+		if err == nil {
+			return s, nil
+		}
+		var oe *ssh.OpenChannelError
+		if !errors.As(err, &oe) || time.Now().After(deadline) {
+			if oe != nil {
+				return nil, fmt.Errorf("ssh: open session: %w", err)
+			}
+			return nil, c.lost(err)
+		}
+		select {
+		case <-time.After(delay):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.done:
+			return nil, fmt.Errorf("ssh: %w", errClosed)
+		}
+		if delay < 200*time.Millisecond {
+			delay *= 2
+		}
+	}
 }
 
 // Exec runs cmd on the host in a new session on the shared connection.

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/rsa"
 	"encoding/hex"
 	"encoding/pem"
 	"fmt"
@@ -45,7 +46,9 @@ type Options struct {
 	// MaxSessions is sshd's per-connection session limit; 0 keeps sshd's
 	// default (10).
 	MaxSessions int
-	// Config holds extra sshd_config lines.
+	// RSAHostKey adds an RSA host key next to the ed25519 one.
+	RSAHostKey bool
+	// Config holds extra sshd_config lines; they win over the defaults.
 	Config []string
 }
 
@@ -63,6 +66,9 @@ type Server struct {
 	HostKey ssh.PublicKey
 	// KnownHostsLine is a known_hosts line for HostKey at Addr:Port.
 	KnownHostsLine string
+	// RSAHostKey and RSAKnownHostsLine are set with Options.RSAHostKey.
+	RSAHostKey        ssh.PublicKey
+	RSAKnownHostsLine string
 	// Dir is the server's private directory (config, keys, log).
 	Dir string
 
@@ -134,6 +140,18 @@ func Start(t testing.TB, opts Options) *Server {
 
 	hostPub, hostFile := genKey(t, dir, "host_key")
 	s.HostKey = hostPub
+	hostFiles := []string{hostFile}
+	if opts.RSAHostKey {
+		k, err := rsa.GenerateKey(rand.Reader, 2048)
+		must(t, err)
+		block, err := ssh.MarshalPrivateKey(k, "sshdtest")
+		must(t, err)
+		p := filepath.Join(dir, "host_rsa_key")
+		must(t, os.WriteFile(p, pem.EncodeToMemory(block), 0o600))
+		s.RSAHostKey, err = ssh.NewPublicKey(&k.PublicKey)
+		must(t, err)
+		hostFiles = append(hostFiles, p)
+	}
 	clientPub, clientFile := genKey(t, dir, "client_key")
 	s.KeyFile = clientFile
 	s.PublicKey = strings.TrimSpace(string(ssh.MarshalAuthorizedKey(clientPub)))
@@ -150,7 +168,7 @@ func Start(t testing.TB, opts Options) *Server {
 		}
 		s.Port = port
 		cfg := filepath.Join(dir, "sshd_config")
-		must(t, os.WriteFile(cfg, []byte(config(s, akDir, hostFile, opts)), 0o644))
+		must(t, os.WriteFile(cfg, []byte(config(s, akDir, hostFiles, opts)), 0o644))
 		lastErr = s.start(cfg)
 		if lastErr == nil {
 			break
@@ -164,13 +182,23 @@ func Start(t testing.TB, opts Options) *Server {
 	}
 	t.Cleanup(s.stop)
 	s.KnownHostsLine = knownHostsLine(addr, s.Port, hostPub)
+	if s.RSAHostKey != nil {
+		s.RSAKnownHostsLine = knownHostsLine(addr, s.Port, s.RSAHostKey)
+	}
 	return s
 }
 
-func config(s *Server, akDir, hostKey string, opts Options) string {
+func config(s *Server, akDir string, hostKeys []string, opts Options) string {
 	var b strings.Builder
+	// sshd keeps the first value of a keyword: the caller's lines go first.
+	for _, l := range opts.Config {
+		b.WriteString(l + "\n")
+	}
 	fmt.Fprintf(&b, "Port %d\nListenAddress %s\n", s.Port, s.Addr)
-	fmt.Fprintf(&b, "HostKey %s\nPidFile %s\n", hostKey, filepath.Join(s.Dir, "sshd.pid"))
+	for _, k := range hostKeys {
+		fmt.Fprintf(&b, "HostKey %s\n", k)
+	}
+	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(s.Dir, "sshd.pid"))
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s/%%u .ssh/authorized_keys\n", akDir)
 	b.WriteString("StrictModes no\nPermitRootLogin yes\nUsePAM no\nPubkeyAuthentication yes\n")
 	b.WriteString("KbdInteractiveAuthentication no\nAllowTcpForwarding yes\nSubsystem sftp internal-sftp\n")
@@ -182,9 +210,6 @@ func config(s *Server, akDir, hostKey string, opts Options) string {
 	}
 	if opts.MaxSessions > 0 {
 		fmt.Fprintf(&b, "MaxSessions %d\n", opts.MaxSessions)
-	}
-	for _, l := range opts.Config {
-		b.WriteString(l + "\n")
 	}
 	return b.String()
 }
