@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -276,4 +277,63 @@ func TestAgainstAnsibleDebianRoot(t *testing.T) {
 	require.Equal(t, "Debian", ours["distribution"])
 	compareFacts(t, ans, ours, issueFacts)
 	compareFacts(t, ans, ours, moreFacts)
+}
+
+// distroFacts are the facts that depend on the release files.
+var distroFacts = []string{
+	"os_family", "distribution", "distribution_major_version", "distribution_release", "distribution_version",
+	"distribution_file_path", "distribution_file_variety", "distribution_file_parsed", "distribution_minor_version",
+	"pkg_mgr", "service_mgr", "python_version", "python", "lsb", "selinux",
+}
+
+// TestAgainstAnsibleRecordedReleases puts the recorded release files of
+// Rocky 9, RHEL 9, Ubuntu 22.04 and Debian 12 (testdata/, see its README)
+// into a Debian root in turn, and compares what Ansible and omeprov make
+// of them. The root has dnf and apt-get, so pkg_mgr follows Ansible's
+// choice by family and version.
+func TestAgainstAnsibleRecordedReleases(t *testing.T) {
+	needTool(t, "ansible")
+	if _, err := os.Stat("/usr/lib/python3/dist-packages/ansible_collections/community/general/plugins/connection/chroot.py"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("community.general is not installed (apt-get install ansible)")
+		}
+		t.Skip("community.general is not installed (apt-get install ansible)")
+	}
+	root := testroot.New(t)
+	setup := `r=$1; shift; mount -t proc proc "$r/proc"; mount --rbind /dev "$r/dev"; mount -t tmpfs tmpfs "$r/run"; mkdir -p "$r/run/lock"; exec "$@"`
+	wrapper := []string{"env", "-i", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/root", "LANG=C.UTF-8",
+		"ANSIBLE_LOAD_CALLBACK_PLUGINS=1", "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCALHOST_WARNING=0",
+		"unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", setup, "sh", root}
+	want := map[string][2]string{
+		"rocky9":     {"Rocky", "9.3"},
+		"rhel9":      {"RedHat", "9.2"},
+		"ubuntu2204": {"Ubuntu", "22.04"},
+		"debian12":   {"Debian", "12"},
+	}
+	for _, name := range []string{"rocky9", "rhel9", "ubuntu2204", "debian12"} {
+		t.Run(name, func(t *testing.T) {
+			etc := filepath.Join(root, "etc")
+			for _, p := range []string{"usr/lib/os-release", "etc/os-release", "etc/debian_version", "etc/lsb-release"} {
+				os.Remove(filepath.Join(root, p))
+			}
+			olds, _ := filepath.Glob(filepath.Join(etc, "*-release"))
+			for _, p := range olds {
+				os.Remove(p)
+			}
+			src := filepath.Join("testdata", name, "etc")
+			ents, err := os.ReadDir(src)
+			require.NoError(t, err)
+			for _, e := range ents {
+				b, err := os.ReadFile(filepath.Join(src, e.Name()))
+				require.NoError(t, err)
+				require.NoError(t, os.WriteFile(filepath.Join(etc, e.Name()), b, 0o644))
+			}
+			ans := ansibleSetupVia(t, wrapper, "-i", root+",", "-c", "community.general.chroot", "-m", "setup", "all")
+			ours, err := Gather(context.Background(), &testroot.Chroot{Root: root}, nil)
+			require.NoError(t, err)
+			require.Equal(t, want[name][0], ours["distribution"])
+			require.Equal(t, want[name][1], ours["distribution_version"])
+			compareFacts(t, ans, ours, distroFacts)
+		})
+	}
 }

@@ -890,5 +890,5 @@ func distroModern(h *host) bool {
 			return true
 		}
 	}
-	return len(h.out.lines("python")) == 0
+	return len(pythonCandidates(h)) == 0
 }

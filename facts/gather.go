@@ -38,16 +38,36 @@ func Gather(ctx context.Context, r Runner, subset []string) (map[string]any, err
 	return GatherWith(ctx, r, subset, nil)
 }
 
-// GatherWith is Gather with options for the exec (become, environment).
-func GatherWith(ctx context.Context, r Runner, subset []string, opts *connection.ExecOptions) (map[string]any, error) {
+// DefaultFactPath is where local facts are read from by default, as the
+// setup module's fact_path.
+const DefaultFactPath = "/etc/ansible/facts.d"
+
+// Options tune GatherWith.
+type Options struct {
+	// FactPath is the directory of local facts (*.fact, JSON or INI, or
+	// executables printing JSON). "" means DefaultFactPath.
+	FactPath string
+	// Exec is passed to the Runner (become, environment).
+	Exec *connection.ExecOptions
+}
+
+// GatherWith is Gather with options.
+func GatherWith(ctx context.Context, r Runner, subset []string, opts *Options) (map[string]any, error) {
 	if len(subset) == 0 {
 		subset = []string{"all"}
+	}
+	if opts == nil {
+		opts = &Options{}
+	}
+	factPath := opts.FactPath
+	if factPath == "" {
+		factPath = DefaultFactPath
 	}
 	want, err := Collectors(subset)
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Exec(ctx, "/bin/sh -c "+connection.Quote(buildScript(want)), opts)
+	res, err := r.Exec(ctx, "/bin/sh -c "+connection.Quote(buildScript(want, factPath)), opts.Exec)
 	if err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
@@ -240,7 +260,7 @@ func build(o *output, want map[string]bool) map[string]any {
 		merge(networkFacts(h))
 	}
 	if want["local"] {
-		f["local"] = map[string]any{}
+		f["local"] = localFacts(o)
 	}
 	return f
 }

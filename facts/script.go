@@ -1,6 +1,10 @@
 package facts
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/ome/omeprov/connection"
+)
 
 // marker starts every section of the script's output. A section is
 // "\n" + marker + " " + name + "\n" + content; the content of a section
@@ -163,9 +167,22 @@ if [ "$G_NET" = 1 ]; then
 fi
 `
 
-// buildScript returns the gathering script for the wanted collectors.
-func buildScript(want map[string]bool) string {
+// scriptLocal reads local facts (*.fact in $FP): executable ones are run.
+const scriptLocal = `
+if [ -n "$FP" ] && [ -e "$FP" ]; then
+	m localfacts
+	for fn in "$FP"/*.fact; do
+		[ -e "$fn" ] || continue
+		if [ -x "$fn" ]; then run "lfx $fn" "$fn"; else m "lf $fn"; cat "$fn" 2>/dev/null; fi
+	done
+fi
+`
+
+// buildScript returns the gathering script for the wanted collectors;
+// factPath is where local facts are read from ("" for none).
+func buildScript(want map[string]bool, factPath string) string {
 	var b strings.Builder
+	b.WriteString("FP=" + connection.Quote(factPath) + "\n")
 	flag := func(name string, on bool) {
 		b.WriteString(name)
 		if on {
@@ -182,6 +199,10 @@ func buildScript(want map[string]bool) string {
 	b.WriteString(scriptDarwin)
 	b.WriteString(";;\n*)\n")
 	b.WriteString(scriptLinux)
-	b.WriteString(";;\nesac\nm end\n")
+	b.WriteString(";;\nesac\n")
+	if want["local"] {
+		b.WriteString(scriptLocal)
+	}
+	b.WriteString("m end\n")
 	return b.String()
 }

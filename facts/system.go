@@ -2,6 +2,7 @@ package facts
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -258,59 +259,91 @@ var pythonDistroMap = map[string][][2]string{
 }
 
 // discoverPython picks the interpreter as Ansible's interpreter discovery
-// (auto) does: the distribution's entry in the map when the host has it,
-// else the first interpreter found in the fallback list.
-func discoverPython(cands []pyCandidate, distID, distVersion string) (pyCandidate, bool) {
+// (auto) does (executor/interpreter_discovery.py): the entry of the
+// platform python map for the os-release ID (or its OS family) and
+// VERSION_ID when the host has it, else the first interpreter found in
+// the fallback list.
+func discoverPython(cands []pyCandidate, osID, osVersion string) (pyCandidate, bool) {
 	if len(cands) == 0 {
 		return pyCandidate{}, false
 	}
-	if entries, ok := pythonDistroMap[distID]; ok {
-		want := ""
-		best := -1.0
-		dv, err := strconv.ParseFloat(versionMajorMinor(distVersion), 64)
-		if err == nil {
-			for _, e := range entries {
-				if v, _ := strconv.ParseFloat(e[0], 64); v <= dv && v > best {
-					best, want = v, e[1]
-				}
+	id := strings.ToLower(strings.TrimSpace(osID))
+	if id == "" || osVersion == "" {
+		return cands[0], true
+	}
+	entries, ok := pythonDistroMap[id]
+	if !ok {
+		for name, fam := range osFamily {
+			if strings.ToLower(name) == id {
+				entries, ok = pythonDistroMap[strings.ToLower(fam)]
+				break
 			}
 		}
-		for _, c := range cands {
-			if c.path == want {
-				return c, true
-			}
+	}
+	if !ok {
+		return cands[0], true
+	}
+	want := fuzzyVersionMatch(osVersion, entries)
+	for _, c := range cands {
+		if c.path == want {
+			return c, true
 		}
 	}
 	return cands[0], true
 }
 
-func versionMajorMinor(v string) string {
-	parts := strings.Split(v, ".")
-	if len(parts) > 2 {
-		parts = parts[:2]
+// fuzzyVersionMatch is interpreter_discovery._version_fuzzy_match: the
+// exact version, else the newest entry not newer than version, else the
+// oldest.
+func fuzzyVersionMatch(version string, entries [][2]string) string {
+	for _, e := range entries {
+		if e[0] == version {
+			return e[1]
+		}
 	}
-	return strings.Join(parts, ".")
+	sorted := append([][2]string(nil), entries...)
+	sort.Slice(sorted, func(i, j int) bool { return looseCompare(sorted[i][0], sorted[j][0]) < 0 })
+	best := sorted[0][1]
+	for _, e := range sorted {
+		if looseCompare(e[0], version) <= 0 {
+			best = e[1]
+		}
+	}
+	return best
+}
+
+// looseCompare compares dotted versions by their numeric parts, as
+// LooseVersion does for such versions.
+func looseCompare(a, b string) int {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(pa) || i < len(pb); i++ {
+		if i >= len(pa) {
+			return -1
+		}
+		if i >= len(pb) {
+			return 1
+		}
+		x, y := atoiOr(pa[i], 0), atoiOr(pb[i], 0)
+		if x != y {
+			if x < y {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
 }
 
 // pythonFacts gives python_version and the python fact of the interpreter
 // Ansible would use. Without Python on the host both are left out
 // (Ansible itself could not run there).
 func pythonFacts(h *host, ctx map[string]any) map[string]any {
-	id := ""
+	var osID, osVersion string
 	if h.uname.System == "Linux" {
-		id = distSourcesOf(h).distro.id()
-		if id == "rhel" || id == "centos" || id == "rocky" || id == "almalinux" {
-			// Discovery maps on the platform's distro id; RHEL
-			// rebuilds are not in the map and fall back.
-			if id != "rhel" {
-				id = "_" + id
-			} else {
-				id = "redhat"
-			}
-		}
+		osr := distSourcesOf(h).distro.osRelease
+		osID, osVersion = osr["id"], osr["version_id"]
 	}
-	ver, _ := ctx["distribution_version"].(string)
-	c, ok := discoverPython(pythonCandidates(h), id, ver)
+	c, ok := discoverPython(pythonCandidates(h), osID, osVersion)
 	if !ok {
 		return map[string]any{}
 	}
