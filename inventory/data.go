@@ -297,7 +297,8 @@ func (d *data) addHost(name, groupName string, port *int) (*host, error) {
 }
 
 // sourceDir is ansible.utils.path.basedir for an inventory source: the
-// directory itself, a file's directory, or None for a host list.
+// directory itself, a file's directory, or for a host list the string
+// "None" (Ansible converts its None to text there).
 func sourceDir(source string) any {
 	st, err := statFn(source)
 	switch {
@@ -306,7 +307,7 @@ func sourceDir(source string) any {
 	case err == nil:
 		return filepath.Dir(source)
 	}
-	return nil
+	return "None"
 }
 
 // addChild adds a group or host to a group, as InventoryData.add_child.

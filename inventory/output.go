@@ -303,7 +303,23 @@ func yamlSafe(v any) any {
 		}
 		return out
 	case *big.Int:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: v.String()}
+		return &yaml.Node{Kind: yaml.ScalarNode, Value: v.String()}
+	case float64:
+		// PyYAML's represent_float: Python's repr, always with a dot.
+		s := pyFloat(v)
+		switch s {
+		case "Infinity":
+			s = ".inf"
+		case "-Infinity":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		default:
+			if !strings.Contains(s, ".") {
+				s = strings.Replace(s, "e", ".0e", 1)
+			}
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: s}
 	}
 	return v
 }
