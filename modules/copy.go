@@ -46,6 +46,9 @@ type copySource struct {
 	Rel  string
 	Path string
 	Mode fs.FileMode
+	// Remote is set for remote_src: the copy module alone decides, and
+	// its result is returned as is (no file module for unchanged files).
+	Remote bool
 }
 
 func runCopy(ctx context.Context, t *Task) (Result, error) {
@@ -270,7 +273,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 		}
 	}
 	if df.Exists && !force {
-		return Result{"changed": false, "dest": destFile, "src": s.Path, "msg": "file already exists"}, nil
+		return Result{"changed": false, "dest": destFile, "src": s.Path}, nil
 	}
 	localSum := fsSHA1(s.Data)
 	if want, ok := fileArgs(t.Args).str("checksum"); ok && want != "" && want != localSum {
@@ -290,7 +293,19 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 			return nil, err
 		}
 	}
-	if remoteSum == localSum && !(target.Type == "link") {
+	moduleResult := func(changed bool) Result {
+		r := Result{"changed": changed, "dest": target.Path, "src": s.Path, "checksum": localSum, "md5sum": fsMD5(s.Data)}
+		fsAddPathInfo(ctx, t, r, target.Path)
+		return r
+	}
+	if remoteSum == localSum && target.Type != "link" && s.Remote {
+		did, err := fsSetAttrs(ctx, t, target, fsAttrs{Owner: fsAttrsFrom(t.Args).Owner, Group: fsAttrsFrom(t.Args).Group, Mode: modeArg}, true, nil)
+		if err != nil {
+			return Failf("%v", err), nil
+		}
+		return moduleResult(did), nil
+	}
+	if remoteSum == localSum && target.Type != "link" {
 		// unchanged content: the file module sets the attributes
 		args := map[string]any{"path": target.Path, "state": "file", "follow": follow}
 		for _, k := range []string{"owner", "group"} {
@@ -332,6 +347,9 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 		res["diff"] = diffs
 	}
 	if t.Check {
+		if s.Remote {
+			return moduleResult(true), nil
+		}
 		res["changed"] = true
 		return res, nil
 	}
@@ -434,7 +452,7 @@ func copyRemote(ctx context.Context, t *Task, src, dest string) (Result, error) 
 		sub.Args["mode"] = fsModeString(sf.Mode)
 		t = &sub
 	}
-	r, err := copyFile(ctx, t, copySource{Data: data, Rel: path.Base(src), Path: src}, dest)
+	r, err := copyFile(ctx, t, copySource{Data: data, Rel: path.Base(src), Path: src, Remote: true}, dest)
 	if err == nil && r.Changed() {
 		r["src"] = src
 	}

@@ -11,8 +11,8 @@ import (
 func init() {
 	Register("fetch", Spec{
 		Params: map[string]Param{
-			"src":               {Type: "str", Required: true},
-			"dest":              {Type: "str", Required: true},
+			"src":               {Type: "str"},
+			"dest":              {Type: "str"},
 			"flat":              {Type: "bool", Default: false},
 			"fail_on_missing":   {Type: "bool", Default: true},
 			"validate_checksum": {Type: "bool", Default: true},

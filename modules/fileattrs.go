@@ -388,7 +388,8 @@ func fsParseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok b
 		}
 		m, err := fsSymbolicMode(x, cur, isDir, umask)
 		if err != nil {
-			return 0, false, fmt.Errorf("mode must be in octal or symbolic form: %w", err)
+			// Ansible's message; the reason goes to its "details"
+			return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
 		}
 		return m, true, nil
 	default:

@@ -10,8 +10,8 @@ import (
 func init() {
 	Register("template", Spec{
 		Params: fsCommonParams(map[string]Param{
-			"src":                   {Type: "path", Required: true},
-			"dest":                  {Type: "path", Required: true},
+			"src":                   {Type: "path"},
+			"dest":                  {Type: "path"},
 			"backup":                {Type: "bool", Default: false},
 			"force":                 {Type: "bool", Default: true},
 			"follow":                {Type: "bool", Default: false},

@@ -1,0 +1,349 @@
+package modules_test
+
+// Real-host tests of the file modules: they run through connection.Local()
+// on temporary directories, and compare omeprov with ansible-playbook
+// (-c local) on the same tasks: the resulting file trees, the changed
+// flags of a first run, a second run and a --check run, and the result
+// keys. They need root (chown, become) and ansible-playbook; without them
+// they skip, or fail when CI is set.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ome/omeprov/connection"
+	"github.com/ome/omeprov/modules"
+	"github.com/ome/omeprov/modules/modtest"
+)
+
+// need skips t when the tools are missing, or fails it when CI is set.
+func need(t *testing.T, root bool, tools ...string) {
+	t.Helper()
+	why := ""
+	if root && os.Geteuid() != 0 {
+		why = "needs root"
+	}
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			why = "needs " + tool
+		}
+	}
+	if why == "" {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal(why)
+	}
+	t.Skip(why)
+}
+
+// runLocal validates args with the module's Spec, as the engine does, and
+// runs the module on this machine.
+func runLocal(t *testing.T, ctl *modtest.Controller, module string, args map[string]any, check, diff bool, become *connection.Become) modules.Result {
+	t.Helper()
+	e, ok := modules.Lookup(module)
+	require.True(t, ok, module)
+	v, err := modules.Validate(module, e.Spec, args)
+	require.NoError(t, err, "%s %v", module, args)
+	if ctl == nil {
+		ctl = &modtest.Controller{}
+	}
+	task := &modules.Task{Name: module, Module: module, Args: v, Conn: connection.Local(), Check: check, Diff: diff, Ctl: ctl, Host: "localhost", Become: become}
+	res, err := e.Module.Run(context.Background(), task)
+	require.NoError(t, err, "%s %v", module, args)
+	return res
+}
+
+// ansibleTask is one task of an agreement case; string values starting
+// with DIR/ are rooted in the case's directory.
+type ansibleTask struct {
+	Module string
+	Args   map[string]any
+}
+
+type agreementCase struct {
+	name  string
+	setup map[string]string // relative path -> content ("" with a trailing / for a directory, "->x" for a link)
+	tasks []ansibleTask
+}
+
+func rootArgs(v any, dir string) any {
+	switch x := v.(type) {
+	case string:
+		if x == "DIR" || strings.HasPrefix(x, "DIR/") {
+			return dir + x[3:]
+		}
+		return x
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = rootArgs(e, dir)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = rootArgs(e, dir)
+		}
+		return out
+	}
+	return v
+}
+
+func makeTree(t *testing.T, dir string, setup map[string]string) {
+	t.Helper()
+	names := make([]string, 0, len(setup))
+	for n := range setup {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		c := setup[n]
+		switch {
+		case strings.HasSuffix(n, "/"):
+			require.NoError(t, os.MkdirAll(p, 0o755))
+		case strings.HasPrefix(c, "->"):
+			require.NoError(t, os.Symlink(c[2:], p))
+		default:
+			require.NoError(t, os.WriteFile(p, []byte(c), 0o644))
+		}
+	}
+}
+
+var backupName = regexp.MustCompile(`\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$`)
+
+// snapshot describes a tree: path -> type, mode, owner, content or target.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = backupName.ReplaceAllString(rel, ".BACKUP~")
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		desc := fmt.Sprintf("%v", fi.Mode())
+		switch {
+		case fi.Mode()&fs.ModeSymlink != 0:
+			target, _ := os.Readlink(p)
+			desc += " -> " + strings.ReplaceAll(target, dir, "DIR")
+		case fi.Mode().IsRegular():
+			b, _ := os.ReadFile(p)
+			desc += fmt.Sprintf(" %q", b)
+		}
+		out[rel] = desc
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+// ansibleInternal are result keys only Ansible's machinery adds.
+var ansibleInternal = map[string]bool{"invocation": true, "_ansible_no_log": true, "action": true, "ansible_facts": true, "warnings": true, "deprecations": true, "diff": true, "_ansible_verbose_always": true}
+
+func resultKeys(r map[string]any) []string {
+	var keys []string
+	for k := range r {
+		if !ansibleInternal[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// runAnsible runs all tasks of the cases (each in its directory) in one
+// playbook and returns the per-task results in order.
+func runAnsible(t *testing.T, cases []agreementCase, dirs []string, extra ...string) []map[string]any {
+	t.Helper()
+	var tasks []map[string]any
+	for i, c := range cases {
+		for _, tk := range c.tasks {
+			tasks = append(tasks, map[string]any{"name": c.name, tk.Module: rootArgs(tk.Args, dirs[i]), "ignore_errors": true})
+		}
+	}
+	play := []map[string]any{{"hosts": "all", "gather_facts": false, "tasks": tasks}}
+	b, err := json.Marshal(play)
+	require.NoError(t, err)
+	pb := filepath.Join(t.TempDir(), "play.yml")
+	require.NoError(t, os.WriteFile(pb, b, 0o644))
+	args := append([]string{"-i", "localhost,", "-c", "local", pb}, extra...)
+	cmd := exec.Command("ansible-playbook", args...)
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_LOCALHOST_WARNING=0", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	_ = cmd.Run() // failed tasks give a non-zero exit; results are in the JSON
+	var out struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]map[string]any `json:"hosts"`
+			} `json:"tasks"`
+		} `json:"plays"`
+	}
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), "ansible-playbook: %s %s", stdout.String(), stderr.String())
+	require.Len(t, out.Plays, 1)
+	var results []map[string]any
+	for _, tk := range out.Plays[0].Tasks {
+		results = append(results, tk.Hosts["localhost"])
+	}
+	return results
+}
+
+func agreementCases() []agreementCase {
+	return []agreementCase{
+		{name: "file directory with mode", tasks: []ansibleTask{
+			{"file", map[string]any{"path": "DIR/a/b/c", "state": "directory", "mode": "0750"}},
+			{"file", map[string]any{"path": "DIR/a/b/c", "state": "directory", "mode": "u=rwx,g=rx,o="}},
+		}},
+		{name: "file touch, symbolic mode, link, hard, absent", setup: map[string]string{"keep": "k\n"}, tasks: []ansibleTask{
+			{"file", map[string]any{"path": "DIR/t", "state": "touch", "mode": 0o600}},
+			{"file", map[string]any{"path": "DIR/keep", "mode": "g+w,o-r"}},
+			{"file", map[string]any{"path": "DIR/l", "state": "link", "src": "keep"}},
+			{"file", map[string]any{"path": "DIR/h", "state": "hard", "src": "DIR/keep"}},
+			{"file", map[string]any{"path": "DIR/t", "state": "absent"}},
+			{"file", map[string]any{"path": "DIR/never", "state": "absent"}},
+		}},
+		{name: "file errors", setup: map[string]string{"f": "x"}, tasks: []ansibleTask{
+			{"file", map[string]any{"path": "DIR/missing", "state": "file"}},
+			{"file", map[string]any{"path": "DIR/f", "state": "directory"}},
+			{"file", map[string]any{"path": "DIR/f", "state": "link", "src": "elsewhere"}},
+			{"file", map[string]any{"path": "DIR/f", "mode": "u+q"}},
+		}},
+		{name: "file recurse", setup: map[string]string{"r/x": "1", "r/s/y": "2", "r/s/z/": ""}, tasks: []ansibleTask{
+			{"file", map[string]any{"path": "DIR/r", "state": "directory", "recurse": true, "mode": "u=rwX,g=rX,o="}},
+		}},
+		{name: "copy content and backup", setup: map[string]string{"c": "old\n"}, tasks: []ansibleTask{
+			{"copy", map[string]any{"dest": "DIR/new", "content": "hello\n", "mode": "0640"}},
+			{"copy", map[string]any{"dest": "DIR/c", "content": "new\n", "backup": true}},
+			{"copy", map[string]any{"dest": "DIR/c", "content": "other\n", "force": false}},
+			{"copy", map[string]any{"dest": "DIR/sub/", "src": "DIR/c"}},
+			{"copy", map[string]any{"dest": "DIR/missing/x", "content": "x"}},
+			{"copy", map[string]any{"dest": "DIR/v", "content": "bad", "validate": "grep -q good %s"}},
+		}},
+		{name: "copy remote_src", setup: map[string]string{"from": "data\n", "tree/a": "a", "tree/b/c": "c"}, tasks: []ansibleTask{
+			{"copy", map[string]any{"src": "DIR/from", "dest": "DIR/to", "remote_src": true, "mode": "preserve"}},
+		}},
+		{name: "lineinfile", setup: map[string]string{"l": "# comment\nListen 80\nfoo=1\n"}, tasks: []ansibleTask{
+			{"lineinfile", map[string]any{"path": "DIR/l", "regexp": "^Listen ", "line": "Listen 8080"}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "line": "added"}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "line": "first", "insertbefore": "BOF"}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "line": "after comment", "insertafter": "^# comment"}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "regexp": `^foo=(\d+)$`, "line": `foo=\g<1>0 was \1`, "backrefs": true}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "regexp": `^nomatch=(.*)`, "line": `x=\1`, "backrefs": true}},
+			{"lineinfile", map[string]any{"path": "DIR/l", "search_string": "after", "state": "absent"}},
+			{"lineinfile", map[string]any{"path": "DIR/new/created", "line": "made", "create": true, "mode": "0600"}},
+			{"lineinfile", map[string]any{"path": "DIR/absentfile", "line": "x"}},
+			{"lineinfile", map[string]any{"path": "DIR/nonl", "line": "x", "create": true}},
+		}},
+		{name: "lineinfile no final newline", setup: map[string]string{"n": "a\nb"}, tasks: []ansibleTask{
+			{"lineinfile", map[string]any{"path": "DIR/n", "line": "c"}},
+			{"lineinfile", map[string]any{"path": "DIR/n", "line": "z", "insertafter": "^a"}},
+		}},
+		{name: "blockinfile", setup: map[string]string{"b": "one\ntwo\nthree\n"}, tasks: []ansibleTask{
+			{"blockinfile", map[string]any{"path": "DIR/b", "block": "x=1\ny=2"}},
+			{"blockinfile", map[string]any{"path": "DIR/b", "block": "in=1", "marker": "## {mark} custom", "insertafter": "^one"}},
+			{"blockinfile", map[string]any{"path": "DIR/b", "block": "top", "marker": "## {mark} top", "insertbefore": "BOF"}},
+			{"blockinfile", map[string]any{"path": "DIR/b", "block": "x=3", "backup": true}},
+			{"blockinfile", map[string]any{"path": "DIR/b", "marker": "## {mark} custom", "state": "absent"}},
+			{"blockinfile", map[string]any{"path": "DIR/c/new", "block": "created", "create": true}},
+		}},
+		{name: "replace", setup: map[string]string{"r": "alpha beta\ngamma alpha\n[s]\nalpha\n"}, tasks: []ansibleTask{
+			{"replace", map[string]any{"path": "DIR/r", "regexp": `alpha`, "replace": "ALPHA", "after": `\[s\]`}},
+			{"replace", map[string]any{"path": "DIR/r", "regexp": `^(\w+) (\w+)$`, "replace": `\2 \1`}},
+			{"replace", map[string]any{"path": "DIR/r", "regexp": `nothing`, "replace": "x"}},
+			{"replace", map[string]any{"path": "DIR/r", "regexp": `gamma`, "replace": "G", "mode": "0600"}},
+			{"replace", map[string]any{"path": "DIR/none", "regexp": `x`}},
+		}},
+		{name: "ini_file", setup: map[string]string{"i.ini": "[main]\nkey = old\n# other = 1\n\n[second]\na=b\n"}, tasks: []ansibleTask{
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "key", "value": "new"}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "other", "value": "2"}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "third", "option": "t", "value": "3", "no_extra_spaces": true}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "second", "state": "absent"}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "multi", "values": []any{"a", "b"}}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "flag", "allow_no_value": true}},
+			{"ini_file", map[string]any{"path": "DIR/fresh.ini", "section": "s", "option": "o", "value": "v", "mode": "0600"}},
+			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "key", "state": "absent"}},
+		}},
+	}
+}
+
+func TestAgreementWithAnsible(t *testing.T) {
+	need(t, true, "ansible-playbook")
+	cases := agreementCases()
+	type phase struct {
+		name  string
+		check bool
+		fresh bool // start from the setup again
+	}
+	phases := []phase{{"first run", false, true}, {"second run", false, false}, {"check run", true, true}}
+	adirs := make([]string, len(cases))
+	odirs := make([]string, len(cases))
+	for _, ph := range phases {
+		if ph.fresh {
+			for i, c := range cases {
+				adirs[i], odirs[i] = t.TempDir(), t.TempDir()
+				makeTree(t, adirs[i], c.setup)
+				makeTree(t, odirs[i], c.setup)
+			}
+		}
+		extra := []string{"--diff"}
+		if ph.check {
+			extra = append(extra, "--check")
+		}
+		want := runAnsible(t, cases, adirs, extra...)
+		n := 0
+		for i, c := range cases {
+			for j, tk := range c.tasks {
+				require.Less(t, n, len(want), "ansible returned too few results")
+				a := want[n]
+				n++
+				args := rootArgs(tk.Args, odirs[i]).(map[string]any)
+				got := runLocal(t, nil, tk.Module, args, ph.check, true, nil)
+				where := fmt.Sprintf("%s: %s task %d (%s %v)", ph.name, c.name, j, tk.Module, tk.Args)
+				t.Run(where, func(t *testing.T) { compareResult(t, a, got, adirs[i], odirs[i]) })
+			}
+			t.Run(ph.name+": "+c.name+": tree", func(t *testing.T) {
+				require.Equal(t, snapshot(t, adirs[i]), snapshot(t, odirs[i]), "file trees differ")
+			})
+		}
+	}
+}
+
+// compareResult compares one task's results from Ansible (a) and omeprov.
+func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odir string) {
+	af, _ := a["failed"].(bool)
+	require.Equal(t, af, got.Failed(), "failed: ansible %v omeprov %v", a, got)
+	if af {
+		require.Equal(t, a["msg"], strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir))
+		return
+	}
+	ac, _ := a["changed"].(bool)
+	require.Equal(t, ac, got.Changed(), "changed: ansible %v omeprov %v", a, got)
+	require.Equal(t, resultKeys(a), resultKeys(got), "result keys: ansible %v omeprov %v", a, got)
+	if m, ok := a["msg"].(string); ok {
+		require.Equal(t, m, strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir), "msg")
+	}
+	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched"} {
+		if v, ok := a[k]; ok {
+			require.Equal(t, fmt.Sprint(v), fmt.Sprint(got[k]), k)
+		}
+	}
+}
