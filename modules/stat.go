@@ -72,7 +72,7 @@ var digestCommands = map[string][]string{
 // (stat -f). Fields are separated by '|' and the user and group names
 // come last but two, since they are the only free text.
 const (
-	gnuStatFormat = `%f|%u|%g|%s|%i|%d|%h|%X|%Y|%Z|%b|%B|%t|%T|%x|%y|%z|%U|%G`
+	gnuStatFormat = `%f|%u|%g|%s|%i|%d|%h|%X|%Y|%Z|%b|%o|%t|%T|%x|%y|%z|%U|%G`
 	bsdStatFormat = `%Xp|%u|%g|%z|%i|%d|%l|%a|%m|%c|%b|%k|%Hr|%Lr|%f|%v|%B|%Su|%Sg`
 )
 
@@ -93,7 +93,7 @@ func statModScript(o statOptions) string {
 	b.WriteString("[ -r \"$p\" ] && echo readable=1\n[ -w \"$p\" ] && echo writeable=1\n[ -x \"$p\" ] && echo executable=1\n")
 	b.WriteString("if [ -L \"$p\" ]; then printf 'lnk_target='; readlink -- \"$p\" | omeprov_hex; echo\n")
 	b.WriteString("  printf 'lnk_source='; { readlink -f -- \"$p\" 2>/dev/null || realpath -- \"$p\" 2>/dev/null; } | omeprov_hex; echo; fi\n")
-	fmt.Fprintf(&b, "if [ -f \"$p\" ] && [ -r \"$p\" ] && { [ %s = 1 ] || [ ! -L \"$p\" ]; }; then\n", followFlag)
+	fmt.Fprintf(&b, "if [ -f \"$p\" ] && [ -r \"$p\" ] && { [ %s = 1 ] || [ ! -L \"$p\" ]; }; then :\n", followFlag)
 	sums := []struct{ key, algo string }{}
 	if o.GetMD5 {
 		sums = append(sums, struct{ key, algo string }{"md5", "md5"})
@@ -113,6 +113,7 @@ func statModScript(o statOptions) string {
 	if o.GetAttributes {
 		b.WriteString("if command -v lsattr >/dev/null 2>&1; then la=$(lsattr -vd \"$p\" 2>/dev/null) && { printf 'lsattr='; printf '%s' \"$la\" | omeprov_hex; echo; }; fi\n")
 	}
+	b.WriteString("exit 0\n")
 	return b.String()
 }
 
@@ -140,7 +141,7 @@ const (
 // stderr tell a missing file from other failures.
 func statModParse(o statOptions, exitCode int, stdout, stderr string) Result {
 	if exitCode != 0 {
-		if strings.Contains(stderr, "No such file or directory") || strings.Contains(stderr, "cannot stat") && !strings.Contains(stderr, "denied") {
+		if strings.Contains(stderr, "No such file or directory") {
 			return Result{"changed": false, "stat": map[string]any{"exists": false}}
 		}
 		msg := strings.TrimSpace(stderr)
