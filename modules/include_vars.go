@@ -328,6 +328,8 @@ func (iv *includeVars) loadDir(results map[string]any) string {
 			break
 		}
 		sort.Strings(df.files)
+		// A directory's files count only if all of them load, as in Ansible.
+		dirResults := map[string]any{}
 		for _, name := range df.files {
 			if iv.matcher != nil && !iv.matcher.MatchString(name) {
 				continue
@@ -344,8 +346,11 @@ func (iv *includeVars) loadDir(results map[string]any) string {
 				return msg
 			}
 			for k, v := range vars {
-				results[k] = v
+				dirResults[k] = v
 			}
+		}
+		for k, v := range dirResults {
+			results[k] = v
 		}
 	}
 	return ""
