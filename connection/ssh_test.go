@@ -23,7 +23,10 @@ import (
 
 func TestSSHExec(t *testing.T) {
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.21"})
-	c := dial(t, testParams(t, s))
+	u := sshdtest.NewUser(t, sshdtest.NoSudo, s.PublicKey) // login shell /bin/sh, no rc files
+	p := testParams(t, s)
+	p.User = u.Name
+	c := dial(t, p)
 
 	t.Run("streams and exit codes", func(t *testing.T) {
 		r := exec1(t, c, "echo out; echo err >&2; echo out2; exit 3", nil)
@@ -79,7 +82,7 @@ func TestSSHExec(t *testing.T) {
 		require.Equal(t, "ok\n", string(exec1(t, c, "echo ok", nil).Stdout))
 	})
 	t.Run("closed", func(t *testing.T) {
-		c2 := dial(t, testParams(t, s))
+		c2 := dial(t, p)
 		require.NoError(t, c2.Close())
 		require.NoError(t, c2.Close())
 		_, err := c2.Exec(ctx(t), "true", nil)
@@ -93,7 +96,12 @@ func TestSSHExec(t *testing.T) {
 // more than sshd's 10 sessions per connection. Run with -race.
 func TestSSHConcurrentExec(t *testing.T) {
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.22"})
-	c := dial(t, testParams(t, s))
+	// A user whose login shell is /bin/sh: root's shell here is bash, whose
+	// rc files (pyenv) write to stderr when run many at once.
+	u := sshdtest.NewUser(t, sshdtest.NoSudo, s.PublicKey)
+	p := testParams(t, s)
+	p.User = u.Name
+	c := dial(t, p)
 	var wg sync.WaitGroup
 	errs := make(chan error, 40)
 	for i := 0; i < 40; i++ {
@@ -117,7 +125,7 @@ func TestSSHConcurrentExec(t *testing.T) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			p := fmt.Sprintf("%s/concurrent-%d", s.Dir, i)
+			p := fmt.Sprintf("%s/concurrent-%d", u.Home, i)
 			if err := c.PutFile(context.Background(), p, strings.NewReader(p), nil); err != nil {
 				errs <- err
 				return
@@ -761,7 +769,10 @@ func TestDialTypes(t *testing.T) {
 // connection.
 func BenchmarkExec(b *testing.B) {
 	s := sshdtest.Start(b, sshdtest.Options{Addr: "127.0.0.34"})
-	c := dial(b, testParams(b, s))
+	u := sshdtest.NewUser(b, sshdtest.NoSudo, s.PublicKey)
+	p := testParams(b, s)
+	p.User = u.Name
+	c := dial(b, p)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r, err := c.Exec(context.Background(), "echo x", nil)
@@ -775,7 +786,10 @@ func BenchmarkExec(b *testing.B) {
 // connection.
 func BenchmarkExecParallel(b *testing.B) {
 	s := sshdtest.Start(b, sshdtest.Options{Addr: "127.0.0.35"})
-	c := dial(b, testParams(b, s))
+	u := sshdtest.NewUser(b, sshdtest.NoSudo, s.PublicKey)
+	p := testParams(b, s)
+	p.User = u.Name
+	c := dial(b, p)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
