@@ -263,7 +263,9 @@ func runBecome(ctx context.Context, start starter, bc *becomeCmd, stdin io.Reade
 	}
 	stderr := r.stderr.Bytes()
 	if bc.prompt != "" {
-		stderr = bytes.ReplaceAll(stderr, []byte(bc.prompt), nil)
+		// What sudo wrote up to its last prompt (a lecture, say) is not the
+		// command's.
+		stderr = bytes.ReplaceAll(stderr[r.scanErr:], []byte(bc.prompt), nil)
 	}
 	out := r.stdout.Bytes()[r.markerEnd:]
 	return &Result{Stdout: append([]byte(nil), out...), Stderr: append([]byte(nil), stderr...), ExitCode: code}, nil
