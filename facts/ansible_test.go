@@ -337,3 +337,57 @@ func TestAgainstAnsibleRecordedReleases(t *testing.T) {
 		})
 	}
 }
+
+// TestAgainstAnsibleSubsets checks gather_subset: for each subset, every
+// fact Ansible gives that omeprov implements is there, and omeprov gives
+// nothing Ansible does not.
+func TestAgainstAnsibleSubsets(t *testing.T) {
+	needTool(t, "ansible")
+	all, err := Gather(context.Background(), shRunner{env: os.Environ()}, nil)
+	require.NoError(t, err)
+	for _, subset := range [][]string{{"!all"}, {"!all", "!min"}, {"!all", "network"}, {"hardware"}, {"!hardware", "!network"},
+		{"distribution_version"}, {"!all", "!min", "pkg_mgr"}, {"!all", "virtual", "!env"}} {
+		t.Run(strings.Join(subset, ","), func(t *testing.T) {
+			ans := ansibleSetup(t, "-i", "localhost,", "-c", "local", "-m", "setup", "-a", "gather_subset="+strings.Join(subset, ","), "localhost")
+			ours, err := Gather(context.Background(), shRunner{env: os.Environ()}, subset)
+			require.NoError(t, err)
+			for k := range ours {
+				key := "ansible_" + k
+				if k == "gather_subset" || k == "module_setup" {
+					key = k
+				}
+				_, ok := ans[key]
+				require.True(t, ok, "omeprov gives %s, Ansible does not", k)
+			}
+			for k := range ans {
+				name := strings.TrimPrefix(k, "ansible_")
+				if _, implemented := all[name]; !implemented {
+					continue
+				}
+				_, ok := ours[name]
+				require.True(t, ok, "Ansible gives %s, omeprov does not", k)
+			}
+			require.Equal(t, ans["gather_subset"], jsonNorm(t, ours["gather_subset"]))
+		})
+	}
+}
+
+// TestBadSubsetAsAnsible checks the message for an unknown subset name.
+func TestBadSubsetAsAnsible(t *testing.T) {
+	needTool(t, "ansible")
+	cmd := exec.Command("ansible", "-i", "localhost,", "-c", "local", "-m", "setup", "-a", "gather_subset=bogus", "localhost")
+	cmd.Env = append(os.Environ(), "ANSIBLE_LOAD_CALLBACK_PLUGINS=1", "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_LOCALHOST_WARNING=0")
+	out, _ := cmd.Output()
+	var res struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]map[string]any `json:"hosts"`
+			} `json:"tasks"`
+		} `json:"plays"`
+	}
+	require.NoError(t, json.Unmarshal(out, &res), "%s", out)
+	msg := res.Plays[0].Tasks[0].Hosts["localhost"]["msg"]
+	_, err := Collectors([]string{"bogus"})
+	require.Error(t, err)
+	require.Equal(t, msg, err.Error())
+}

@@ -307,7 +307,7 @@ func TestRecordedRHEL9(t *testing.T) {
 		"distribution_major_version": "9", "distribution_release": "Plow",
 		"distribution_file_path": "/etc/redhat-release", "distribution_file_variety": "RedHat",
 		"distribution_file_search_string": "Red Hat",
-		"pkg_mgr": "dnf", "service_mgr": "systemd", "python_version": "3.9.18",
+		"pkg_mgr":                         "dnf", "service_mgr": "systemd", "python_version": "3.9.18",
 		"python": map[string]any{"executable": "/usr/bin/python3", "type": "cpython", "has_sslcontext": true,
 			"version":      map[string]any{"major": 3, "minor": 9, "micro": 18, "releaselevel": "final", "serial": 0},
 			"version_info": []any{3, 9, 18, "final", 0}},
