@@ -73,7 +73,10 @@ var digestCommands = map[string][]string{
 // come last but two, since they are the only free text.
 const (
 	gnuStatFormat = `%f|%u|%g|%s|%i|%d|%h|%X|%Y|%Z|%b|%o|%t|%T|%x|%y|%z|%U|%G`
-	bsdStatFormat = `%Xp|%u|%g|%z|%i|%d|%l|%a|%m|%c|%b|%k|%Hr|%Lr|%f|%v|%B|%Su|%Sg`
+	bsdStatFormat = `%Xp|%u|%g|%z|%i|%d|%l|%Fa|%Fm|%Fc|%b|%k|%Hr|%Lr|%f|%v|%FB|%Su|%Sg`
+	// bsdStatFormatInt is for a stat(1) without the F (float) form:
+	// whole seconds only.
+	bsdStatFormatInt = `%Xp|%u|%g|%z|%i|%d|%l|%a|%m|%c|%b|%k|%Hr|%Lr|%f|%v|%B|%Su|%Sg`
 )
 
 // statModScript is the one shell script stat runs on the host. Free text
@@ -87,8 +90,14 @@ func statModScript(o statOptions) string {
 	}
 	fmt.Fprintf(&b, "LC_ALL=C; export LC_ALL\np=%s\n", QuotePath(o.Path))
 	b.WriteString("omeprov_hex() { od -An -v -tx1 | tr -d ' \\n'; }\n")
+	if o.Follow {
+		// BSD stat -L falls back to lstat for a dangling link; Python's
+		// os.stat does not.
+		b.WriteString("if [ -L \"$p\" ] && [ ! -e \"$p\" ]; then echo \"stat: $p: No such file or directory\" >&2; exit 3; fi\n")
+	}
 	fmt.Fprintf(&b, "if stat -c %%n / >/dev/null 2>&1; then echo flavour=gnu; out=$(stat %s-c '%s' -- \"$p\") || exit 3\n", follow, gnuStatFormat)
-	fmt.Fprintf(&b, "else echo flavour=bsd; out=$(stat %s-f '%s' -- \"$p\") || exit 3; fi\n", follow, bsdStatFormat)
+	fmt.Fprintf(&b, "else echo flavour=bsd; f='%s'; stat -f %%Fm / >/dev/null 2>&1 || f='%s'\n", bsdStatFormat, bsdStatFormatInt)
+	fmt.Fprintf(&b, "  out=$(stat %s-f \"$f\" -- \"$p\") || exit 3; fi\n", follow)
 	b.WriteString("printf 'stat=%s\\n' \"$out\"\n")
 	b.WriteString("[ -r \"$p\" ] && echo readable=1\n[ -w \"$p\" ] && echo writeable=1\n[ -x \"$p\" ] && echo executable=1\n")
 	b.WriteString("if [ -L \"$p\" ]; then printf 'lnk_target='; readlink -- \"$p\" | omeprov_hex; echo\n")
@@ -253,8 +262,18 @@ func statModParseLine(flavour, line string) (map[string]any, error) {
 	}
 	var nums [14]int64
 	bases := [14]int{16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 16}
+	var bsdTimes [3]float64
 	if flavour == "bsd" {
 		bases[12], bases[13] = 10, 10
+		for i := 7; i <= 9; i++ {
+			sec, frac, _ := strings.Cut(f[i], ".")
+			f[i] = sec
+			v, err := num(i, 10)
+			if err != nil {
+				return nil, err
+			}
+			bsdTimes[i-7] = pyStatTime(v, "."+frac)
+		}
 	}
 	for i := range nums {
 		v, err := num(i, bases[i])
@@ -283,7 +302,7 @@ func statModParseLine(flavour, line string) (map[string]any, error) {
 	}
 	user, group := f[17], f[18]
 	if flavour == "bsd" {
-		out["atime"], out["mtime"], out["ctime"] = float64(nums[7]), float64(nums[8]), float64(nums[9])
+		out["atime"], out["mtime"], out["ctime"] = bsdTimes[0], bsdTimes[1], bsdTimes[2]
 		out["device_type"] = bsdMakedev(nums[12], nums[13])
 		if fl, err := strconv.ParseInt(f[14], 10, 64); err == nil {
 			out["flags"] = fl
@@ -291,14 +310,15 @@ func statModParseLine(flavour, line string) (map[string]any, error) {
 		if g, err := strconv.ParseInt(f[15], 10, 64); err == nil {
 			out["generation"] = g
 		}
-		if bt, err := strconv.ParseInt(f[16], 10, 64); err == nil {
-			out["birthtime"] = float64(bt)
+		sec, frac, _ := strings.Cut(f[16], ".")
+		if bt, err := strconv.ParseInt(sec, 10, 64); err == nil {
+			out["birthtime"] = pyStatTime(bt, "."+frac)
 		}
-		// BSD stat prints the number when there is no name.
-		if user != strconv.FormatInt(nums[1], 10) {
+		// BSD stat prints "(uid)" when there is no name.
+		if user != "("+strconv.FormatInt(nums[1], 10)+")" {
 			out["pw_name"] = user
 		}
-		if group != strconv.FormatInt(nums[2], 10) {
+		if group != "("+strconv.FormatInt(nums[2], 10)+")" {
 			out["gr_name"] = group
 		}
 		return out, nil
@@ -331,10 +351,6 @@ func pyStatTime(sec int64, human string) float64 {
 		if v, err := strconv.ParseInt(digits[:9], 10, 64); err == nil {
 			ns = v
 		}
-	}
-	if sec < 0 && ns > 0 {
-		// Before 1970 the seconds are rounded down and the fraction added.
-		return float64(sec) + float64(ns)*1e-9
 	}
 	return float64(sec) + float64(ns)*1e-9
 }
