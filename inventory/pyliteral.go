@@ -145,15 +145,6 @@ func (p *pyParser) signed() (any, error) {
 	}
 	neg := c == '-'
 	switch n := v.(type) {
-	case bool:
-		i := 0
-		if n {
-			i = 1
-		}
-		if neg {
-			i = -i
-		}
-		return i, nil
 	case int:
 		if neg {
 			if n == -n && n != 0 { // math.MinInt
