@@ -345,3 +345,18 @@ func TestCommandMatchesAnsible(t *testing.T) {
 		require.Equal(t, normalizeT(t, want[i]), normalizeT(t, got), "task %d: %s %v", i, c.Module, c.Args)
 	}
 }
+
+// FuzzCommandOutput feeds arbitrary host answers to command's probe and
+// run: it must never panic.
+func FuzzCommandOutput(f *testing.F) {
+	f.Add("creates=1\nchdir=fail\n", "sh: 1: exec: x: not found", 127)
+	f.Add("removes=0\n", "", 0)
+	f.Fuzz(func(t *testing.T, stdout, stderr string, code int) {
+		c := modtest.New(&modtest.Reply{Match: `.`, Stdout: stdout, Stderr: stderr, ExitCode: code})
+		task := modtest.Task(c, "command", map[string]any{"_raw_params": "x y", "chdir": "/d", "creates": "/c", "removes": "/r", "strip_empty_ends": true, "stdin_add_newline": true})
+		r, err := runEntryT(task)
+		if err == nil {
+			require.NotNil(t, r)
+		}
+	})
+}

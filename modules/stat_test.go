@@ -151,3 +151,17 @@ func TestStatScriptParses(t *testing.T) {
 		}
 	}
 }
+
+// FuzzStatOutput feeds arbitrary host answers to stat: it must never
+// panic, whatever comes back.
+func FuzzStatOutput(f *testing.F) {
+	f.Add("flavour=gnu\nstat=81a4|0|0|1|2|3|1|4|5|6|8|4096|0|0|x|y|z|root|root\nreadable=1\nmime=7a3a20612f623b20636861727365743d78\nlsattr=3120652d2d20612f62\nlnk_target=zz\n", "", 0)
+	f.Add("flavour=bsd\nstat=a1ff|1|1|1|1|1|1|1.5|2.|3.x|1|1|1|1|1|1|1|a|b|c|d\n", "", 0)
+	f.Add("", "Permission denied", 3)
+	f.Fuzz(func(t *testing.T, stdout, stderr string, code int) {
+		c := modtest.New(&modtest.Reply{Match: `.`, Stdout: stdout, Stderr: stderr, ExitCode: code})
+		r, err := runEntryT(modtest.Task(c, "stat", map[string]any{"path": "/x", "get_md5": true, "follow": true}))
+		require.NoError(t, err)
+		require.NotNil(t, r)
+	})
+}
