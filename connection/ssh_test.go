@@ -22,6 +22,7 @@ import (
 )
 
 func TestSSHExec(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.21"})
 	u := sshdtest.NewUser(t, sshdtest.NoSudo, s.PublicKey) // login shell /bin/sh, no rc files
 	p := testParams(t, s)
@@ -95,6 +96,7 @@ func TestSSHExec(t *testing.T) {
 // TestSSHConcurrentExec runs many commands at once on one connection:
 // more than sshd's 10 sessions per connection. Run with -race.
 func TestSSHConcurrentExec(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.22"})
 	// A user whose login shell is /bin/sh: root's shell here is bash, whose
 	// rc files (pyenv) write to stderr when run many at once.
@@ -144,6 +146,7 @@ func TestSSHConcurrentExec(t *testing.T) {
 }
 
 func TestSSHFiles(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.23"})
 	c := dial(t, testParams(t, s))
 	dir := t.TempDir()
@@ -223,6 +226,7 @@ func assertFile(t *testing.T, p, content string, mode os.FileMode, uid, gid int)
 // TestSSHBecome logs in as unprivileged users and becomes root or another
 // user with sudo (with and without a password) and su.
 func TestSSHBecome(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.24"})
 	nopw := sshdtest.NewUser(t, sshdtest.SudoNoPassword, s.PublicKey)
 	pw := sshdtest.NewUser(t, sshdtest.SudoPassword, s.PublicKey)
@@ -338,6 +342,7 @@ func TestSSHBecome(t *testing.T) {
 }
 
 func TestSSHHostKeys(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.25", RSAHostKey: true})
 	other := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.25"})
 	kh := func(lines ...string) string {
@@ -410,6 +415,7 @@ func TestSSHHostKeys(t *testing.T) {
 }
 
 func TestSSHConfigFile(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.26"})
 	u := sshdtest.NewUser(t, sshdtest.NoSudo, s.PublicKey)
 	cfg := filepath.Join(t.TempDir(), "config")
@@ -458,6 +464,7 @@ Host *
 }
 
 func TestSSHProxyJump(t *testing.T) {
+	t.Parallel()
 	jump := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.27", Config: []string{"LogLevel DEBUG1"}})
 	target := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.28"})
 	noFwd := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.27", Config: []string{"AllowTcpForwarding no"}})
@@ -577,6 +584,7 @@ func TestSSHAgent(t *testing.T) {
 }
 
 func TestSSHUnreachable(t *testing.T) {
+	t.Parallel()
 	port := freePort(t, "127.0.0.9")
 	start := time.Now()
 	_, err := Dial(ctx(t), Params{Host: "127.0.0.9", Port: port, SSHConfigFile: "/nonexistent", HostKeyChecking: true})
@@ -629,6 +637,7 @@ func TestSSHUnreachable(t *testing.T) {
 // and checks keepalive notices the dead link and Exec then reports the
 // host unreachable instead of hanging.
 func TestSSHKeepalive(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.32"})
 	px := newProxy(t, s.HostPort())
 	p := testParams(t, s)
@@ -649,6 +658,7 @@ func TestSSHKeepalive(t *testing.T) {
 
 // TestSSHConnectionLost cuts the TCP connection under a live Connection.
 func TestSSHConnectionLost(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.33"})
 	px := newProxy(t, s.HostPort())
 	p := testParams(t, s)

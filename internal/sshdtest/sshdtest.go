@@ -99,9 +99,13 @@ func (s *Server) Log() string {
 }
 
 // Require skips the test when real sshd servers cannot be started here
-// (sshd missing, not root), or fails it when CI is set.
+// (sshd missing, not root), or fails it when CI is set. With -short it
+// always skips.
 func Require(t testing.TB) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("sshdtest: real sshd tests are skipped with -short")
+	}
 	var why string
 	switch {
 	case os.Geteuid() != 0:
