@@ -260,7 +260,8 @@ func build(o *output, want map[string]bool) map[string]any {
 		merge(networkFacts(h))
 	}
 	if want["local"] {
-		f["local"] = localFacts(o)
+		// Ansible keeps the prefix of local facts inside ansible_facts.
+		f["ansible_local"] = localFacts(o)
 	}
 	return f
 }

@@ -81,15 +81,7 @@ func setupMatch(pattern, name string) bool {
 // with the ansible_ prefix (gather_subset and module_setup keep their
 // names), filtered.
 func SetupResult(f map[string]any, filter []string) Result {
-	prefixed := map[string]any{}
-	for k, v := range f {
-		if k == "gather_subset" || k == "module_setup" {
-			prefixed[k] = v
-		} else {
-			prefixed["ansible_"+k] = v
-		}
-	}
-	return Result{"ansible_facts": setupFilter(prefixed, filter), "changed": false}
+	return Result{"ansible_facts": setupFilter(facts.Prefixed(f), filter), "changed": false}
 }
 
 func runSetup(ctx context.Context, t *Task) (Result, error) {
