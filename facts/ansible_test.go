@@ -391,3 +391,23 @@ func TestBadSubsetAsAnsible(t *testing.T) {
 	require.Error(t, err)
 	require.Equal(t, msg, err.Error())
 }
+
+// TestAgainstAnsibleLocalFacts compares local facts (fact_path): JSON,
+// INI, an executable, a broken file and a failing script.
+func TestAgainstAnsibleLocalFacts(t *testing.T) {
+	needTool(t, "ansible")
+	dir := t.TempDir()
+	write := func(name, content string, mode os.FileMode) {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte(content), mode))
+	}
+	write("json.fact", `{"omero": {"version": "5.6.9", "ports": [4063, 4064]}, "flag": true}`, 0o644)
+	write("ini.fact", "[server]\nName = omero\nPort: 4064\n# comment\n[empty]\n", 0o644)
+	write("exec.fact", "#!/bin/sh\necho '{\"from\": \"script\"}'\n", 0o755)
+	write("broken.fact", "this is neither\n", 0o644)
+	write("empty.fact", "", 0o644)
+	ans := ansibleSetup(t, "-i", "localhost,", "-c", "local", "-m", "setup", "-a", "gather_subset=!all,!min,local fact_path="+dir, "localhost")
+	ours, err := GatherWith(context.Background(), shRunner{env: os.Environ()}, []string{"!all", "!min", "local"}, &Options{FactPath: dir})
+	require.NoError(t, err)
+	require.NotEmpty(t, ans["ansible_local"])
+	require.Equal(t, ans["ansible_local"], jsonNorm(t, ours["ansible_local"]))
+}

@@ -67,7 +67,8 @@ func GatherWith(ctx context.Context, r Runner, subset []string, opts *Options) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.Exec(ctx, "/bin/sh -c "+connection.Quote(buildScript(want, factPath)), opts.Exec)
+	// Exec runs its command line with /bin/sh -c: the script is that line.
+	res, err := r.Exec(ctx, buildScript(want, factPath), opts.Exec)
 	if err != nil {
 		return nil, fmt.Errorf("facts: %w", err)
 	}
