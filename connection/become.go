@@ -51,6 +51,9 @@ func randomID() string {
 // wrapBecome wraps inner, a command line for /bin/sh, to run as b says.
 // The result's line is again a command line for /bin/sh.
 func wrapBecome(b *Become, inner string) (*becomeCmd, error) {
+	if strings.ContainsAny(b.Password, "\n\r\x00") {
+		return nil, &BecomeError{Method: b.Method, Msg: "the become password holds a line break or NUL byte, which cannot be typed at a password prompt"}
+	}
 	id := randomID()
 	bc := &becomeCmd{marker: "BECOME-SUCCESS-" + id, password: b.Password}
 	success := "/bin/sh -c " + Quote("echo "+bc.marker+"; "+inner)

@@ -263,3 +263,54 @@ func TestLocalBecomeFakeSudo(t *testing.T) {
 	require.ErrorAs(t, err, &be)
 	require.Equal(t, "sudo", be.Method)
 }
+
+func TestBadInputRefused(t *testing.T) {
+	c := Local()
+	_, err := c.Exec(ctx(t), "echo a\x00b", nil)
+	require.ErrorContains(t, err, "NUL")
+	_, err = c.Exec(ctx(t), "true", &ExecOptions{Env: map[string]string{"A": "x\x00"}})
+	require.ErrorContains(t, err, "NUL")
+	_, err = c.Exec(ctx(t), "true", &ExecOptions{Become: &Become{Password: "a\nb"}})
+	var be *BecomeError
+	require.ErrorAs(t, err, &be)
+	require.NotContains(t, err.Error(), "a\nb")
+}
+
+// FuzzBecomeStreams feeds arbitrary output, cut anywhere, around the
+// marker and prompt: the driver must not panic, and what follows the
+// marker must come back intact.
+func FuzzBecomeStreams(f *testing.F) {
+	f.Add([]byte("before"), []byte("after\nmore"), []byte("err"), uint8(3), uint8(1))
+	f.Add([]byte(""), []byte(""), []byte(""), uint8(0), uint8(0))
+	f.Fuzz(func(t *testing.T, before, after, errb []byte, cut, prompts uint8) {
+		bc, err := wrapBecome(&Become{Password: "pw"}, "true")
+		require.NoError(t, err)
+		r := &becomeRun{bc: bc, started: make(chan struct{}), abort: make(chan struct{}), answer: make(chan struct{}, 1)}
+		stderr := []byte{}
+		for i := 0; i < int(prompts%3); i++ {
+			stderr = append(stderr, bc.prompt...)
+		}
+		stderr = append(stderr, errb...)
+		out := append(append(append([]byte{}, before...), []byte(bc.marker+"\n")...), after...)
+		for _, chunk := range splitAt(stderr, int(cut)) {
+			streamWriter{r, true}.Write(chunk)
+		}
+		for _, chunk := range splitAt(out, int(cut)) {
+			streamWriter{r, false}.Write(chunk)
+		}
+		require.True(t, r.marker)
+		require.Equal(t, string(after), string(r.stdout.Bytes()[r.markerEnd:]))
+	})
+}
+
+func splitAt(b []byte, n int) [][]byte {
+	if n <= 0 || n >= len(b) {
+		return [][]byte{b}
+	}
+	var out [][]byte
+	for len(b) > n {
+		out = append(out, b[:n])
+		b = b[n:]
+	}
+	return append(out, b)
+}

@@ -40,6 +40,9 @@ func withEnv(cmd string, env map[string]string) (string, error) {
 		if !envName.MatchString(k) {
 			return "", fmt.Errorf("environment variable name %q is not valid", k)
 		}
+		if strings.IndexByte(env[k], 0) >= 0 {
+			return "", fmt.Errorf("environment variable %s holds a NUL byte", k)
+		}
 		names = append(names, k)
 	}
 	sort.Strings(names)
@@ -61,6 +64,9 @@ func shellLine(inner string) string { return "/bin/sh -c " + Quote(inner) }
 func run(ctx context.Context, start starter, cmd string, opts *ExecOptions) (*Result, error) {
 	if opts == nil {
 		opts = &ExecOptions{}
+	}
+	if strings.IndexByte(cmd, 0) >= 0 {
+		return nil, errors.New("command line holds a NUL byte, which no shell can take")
 	}
 	inner, err := withEnv(cmd, opts.Env)
 	if err != nil {

@@ -511,12 +511,31 @@ func (c *sshConn) Exec(ctx context.Context, cmd string, opts *ExecOptions) (*Res
 
 // PutFile writes r to path on the host; see Connection.
 func (c *sshConn) PutFile(ctx context.Context, path string, r io.Reader, opts *FileOptions) error {
-	return putFile(ctx, c, path, r, opts)
+	return c.fileErr(putFile(ctx, c, path, r, opts))
+}
+
+// fileErr makes a file transfer that failed because the connection died
+// report the host unreachable.
+func (c *sshConn) fileErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return err
+	}
+	select {
+	case <-c.dead:
+		return c.lost(err)
+	default:
+		return err
+	}
 }
 
 // GetFile reads path on the host; see Connection.
 func (c *sshConn) GetFile(ctx context.Context, path string, become *Become) ([]byte, error) {
-	return getFile(ctx, c, path, become)
+	b, err := getFile(ctx, c, path, become)
+	return b, c.fileErr(err)
 }
 
 // Close ends the SSH connection and the jump host connections under it.

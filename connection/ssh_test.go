@@ -678,6 +678,10 @@ func TestSSHConnectionLost(t *testing.T) {
 	_, err := c.Exec(ctx(t), "true", nil)
 	var ue *UnreachableError
 	require.ErrorAs(t, err, &ue)
+	_, err = c.GetFile(ctx(t), "/etc/hostname", nil)
+	require.ErrorAs(t, err, &ue)
+	err = c.PutFile(ctx(t), filepath.Join(t.TempDir(), "f"), strings.NewReader("x"), nil)
+	require.ErrorAs(t, err, &ue)
 }
 
 // proxy forwards TCP connections to a server and can freeze or cut them.
