@@ -113,20 +113,52 @@ func jsonValue(t *testing.T, b []byte) any {
 	return v
 }
 
+// buildOmeprov builds the omeprov command into a temporary directory.
+func buildOmeprov(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "omeprov")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/ome/omeprov/cmd/omeprov")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+// runOmeprov runs `omeprov inventory` with the case's sources.
+func (c compatCase) runOmeprov(t *testing.T, bin string, args ...string) ([]byte, int) {
+	t.Helper()
+	var full []string
+	for _, s := range c.sources {
+		full = append(full, "-i", s)
+	}
+	cmd := exec.Command(bin, append(append([]string{"inventory"}, full...), args...)...)
+	cmd.Dir = c.dir
+	out, err := cmd.Output()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return out, ee.ExitCode()
+	}
+	require.NoError(t, err)
+	return out, 0
+}
+
 func TestAnsibleInventoryCompat(t *testing.T) {
 	bin := needTool(t, "ansible-inventory")
+	omeprov := buildOmeprov(t)
 	for _, c := range loadCompatCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			inv, err := Load(c.sources)
 			require.NoError(t, err)
 
-			// --list: the same JSON, and the same text.
+			// --list: the same JSON, and the same text, from the package
+			// and from the omeprov command.
 			want := c.ansibleInventory(t, bin, "--list")
 			got, err := inv.ListJSON(OutputOptions{})
 			require.NoError(t, err)
 			require.Equal(t, jsonValue(t, want), jsonValue(t, got))
 			require.Equal(t, string(want), string(got))
+			cli, code := c.runOmeprov(t, omeprov, "--list")
+			require.Equal(t, 0, code)
+			require.Equal(t, string(want), string(cli))
 
 			if testing.Short() {
 				return // the other options cost a second of ansible-inventory each
