@@ -1226,11 +1226,27 @@ func (r *aptRunner) updateCache(ctx context.Context) (Result, error) {
 		case <-time.After(time.Duration(delay * float64(time.Second))):
 		}
 	}
-	msg := strings.TrimSpace(last.Stderr)
-	if msg == "" {
-		msg = "unknown reason"
+	return Result{"failed": true, "msg": "Failed to update apt cache: " + aptFetchError(last.Stderr)}, nil
+}
+
+// aptFetchError renders apt-get update's errors as python-apt's
+// FetchFailedException does: "E:first, E:second".
+func aptFetchError(stderr string) string {
+	var errs []string
+	for _, l := range strings.Split(stderr, "\n") {
+		for _, p := range []string{"E: ", "W: "} {
+			if strings.HasPrefix(l, p) {
+				errs = append(errs, p[:2]+strings.TrimRight(l[3:], "\r"))
+			}
+		}
 	}
-	return Result{"failed": true, "msg": "Failed to update apt cache: " + msg, "rc": last.RC, "stdout": last.Stdout, "stderr": last.Stderr}, nil
+	if len(errs) == 0 {
+		if msg := strings.TrimSpace(stderr); msg != "" {
+			return msg
+		}
+		return "unknown reason"
+	}
+	return strings.Join(errs, ", ")
 }
 
 // install runs the install transaction. final is true for the failures

@@ -86,51 +86,11 @@ func TestAptAgreesWithAnsible(t *testing.T) {
 	_, conn := aptRoot(t)
 	ctx := context.Background()
 
-	// python3-apt for ansible's side.
-	for _, deb := range pythonAptDebs(t) {
-		b, err := os.ReadFile(deb)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(ansRoot, "tmp", filepath.Base(deb)), b, 0o644))
-	}
-	ansConn := &testroot.Chroot{Root: ansRoot}
-	res, err := ansConn.Exec(ctx, "dpkg -i /tmp/*.deb", nil)
-	require.NoError(t, err)
-	require.Equal(t, 0, res.ExitCode, "%s", res.Stderr)
-
-	// The playbook: each step, then the dpkg state.
-	var tasks []map[string]any
-	for i, s := range aptAgreementSteps {
-		tasks = append(tasks,
-			map[string]any{"name": fmt.Sprintf("step %d", i), "apt": s.Args, "check_mode": s.Check, "ignore_errors": true},
-			map[string]any{"name": fmt.Sprintf("state %d", i), "shell": aptStateQuery, "changed_when": false})
-	}
-	play := []map[string]any{{"hosts": "all", "gather_facts": false, "tasks": tasks}}
-	dir := t.TempDir()
-	pb, _ := json.Marshal(play)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "pb.yml"), pb, 0o644))
-	inv := "r ansible_connection=community.general.chroot ansible_host=" + ansRoot + " ansible_python_interpreter=/usr/bin/python3\n"
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "inv"), []byte(inv), 0o644))
-	cmd := exec.Command("ansible-playbook", "-i", "inv", "pb.yml")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_HOST_KEY_CHECKING=0")
-	out, err := cmd.Output()
-	require.NoError(t, err, "ansible-playbook: %s", out)
-	var report struct {
-		Plays []struct {
-			Tasks []struct {
-				Task  struct{ Name string }
-				Hosts map[string]map[string]any
-			}
-		}
-	}
-	require.NoError(t, json.Unmarshal(out, &report), "%s", out)
-	require.Len(t, report.Plays, 1)
-	ans := report.Plays[0].Tasks
-	require.Len(t, ans, 2*len(aptAgreementSteps))
+	installPythonApt(t, ansRoot)
+	wants, wantStates := ansibleSteps(t, ansRoot, "apt", aptAgreementSteps, aptStateQuery, false)
 
 	for i, s := range aptAgreementSteps {
-		want := ans[2*i].Hosts["r"]
-		wantState := ans[2*i+1].Hosts["r"]["stdout"].(string)
+		want, wantState := wants[i], wantStates[i]
 
 		args := map[string]any{}
 		for k, v := range s.Args {
@@ -165,6 +125,61 @@ func TestAptAgreesWithAnsible(t *testing.T) {
 		require.Equal(t, wantState, strings.TrimRight(string(st.Stdout), "\n"), "%s: dpkg state", what)
 		t.Logf("%s: both changed=%v failed=%v keys=%v", what, wantChanged, wantFailed, aptResultKeys(want))
 	}
+}
+
+// ansibleSteps runs module with each step's arguments on root through
+// ansible-playbook (community.general.chroot), each step followed by
+// stateCmd, and returns every step's result and the state printed after it.
+func ansibleSteps(t *testing.T, root, module string, steps []aptStep, stateCmd string, diff bool) ([]map[string]any, []string) {
+	t.Helper()
+	var tasks []map[string]any
+	for i, s := range steps {
+		tasks = append(tasks,
+			map[string]any{"name": fmt.Sprintf("step %d", i), module: s.Args, "check_mode": s.Check, "ignore_errors": true, "diff": diff},
+			map[string]any{"name": fmt.Sprintf("state %d", i), "shell": stateCmd, "changed_when": false})
+	}
+	play := []map[string]any{{"hosts": "all", "gather_facts": false, "tasks": tasks}}
+	dir := t.TempDir()
+	pb, _ := json.Marshal(play)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "pb.yml"), pb, 0o644))
+	inv := "r ansible_connection=community.general.chroot ansible_host=" + root + " ansible_python_interpreter=/usr/bin/python3\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "inv"), []byte(inv), 0o644))
+	cmd := exec.Command("ansible-playbook", "-i", "inv", "pb.yml")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1")
+	out, err := cmd.Output()
+	require.NoError(t, err, "ansible-playbook: %s", out)
+	var report struct {
+		Plays []struct {
+			Tasks []struct {
+				Hosts map[string]map[string]any
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal(out, &report), "%s", out)
+	require.Len(t, report.Plays, 1)
+	ans := report.Plays[0].Tasks
+	require.Len(t, ans, 2*len(steps))
+	var results []map[string]any
+	var states []string
+	for i := range steps {
+		results = append(results, ans[2*i].Hosts["r"])
+		states = append(states, ans[2*i+1].Hosts["r"]["stdout"].(string))
+	}
+	return results, states
+}
+
+// installPythonApt puts python3-apt in root, for ansible's side.
+func installPythonApt(t *testing.T, root string) {
+	t.Helper()
+	for _, deb := range pythonAptDebs(t) {
+		b, err := os.ReadFile(deb)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(root, "tmp", filepath.Base(deb)), b, 0o644))
+	}
+	res, err := (&testroot.Chroot{Root: root}).Exec(context.Background(), "dpkg -i /tmp/*.deb", nil)
+	require.NoError(t, err)
+	require.Equal(t, 0, res.ExitCode, "%s", res.Stderr)
 }
 
 // aptResultKeys lists a result's keys without those Ansible's executor

@@ -216,7 +216,7 @@ func TestAptUpdateCacheOnly(t *testing.T) {
 		&modtest.Reply{Match: `^apt-get update -q$`, Stderr: "E: The repository 'file:/nope ./ Release' does not have a Release file.\n", ExitCode: 100})
 	res = runAptTask(t, aptTask(c, map[string]any{"update_cache": true, "update_cache_retries": 1}))
 	require.True(t, res.Failed())
-	require.Equal(t, "Failed to update apt cache: E: The repository 'file:/nope ./ Release' does not have a Release file.", res["msg"])
+	require.Equal(t, "Failed to update apt cache: E:The repository 'file:/nope ./ Release' does not have a Release file.", res["msg"])
 }
 
 func TestAptUpgrade(t *testing.T) {
