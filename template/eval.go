@@ -41,7 +41,7 @@ type state struct {
 const maxEvalDepth = 500
 
 // maxSteps bounds the work one template may do (loops over huge ranges).
-const maxSteps = 10_000_000
+const maxSteps = 2_000_000
 
 func (s *state) tick() error {
 	s.steps++
@@ -120,7 +120,7 @@ func isPossiblyTemplate(s string, sx syntax) bool {
 	return strings.Contains(s, sx.varStart) || strings.Contains(s, sx.blockStart) || strings.Contains(s, sx.commentStart)
 }
 
-var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}$`)
+var singleVarRe = regexp.MustCompile(`^\{\{\s*(\w*)\s*\}\}\n?\z`)
 
 // templateValue is Templar.template: it walks lists and maps and renders strings.
 func (s *state) templateValue(v any, convert bool) (any, error) {
@@ -214,10 +214,27 @@ func countTrailingNewlines(s string) int {
 	return n
 }
 
+// nativeText is Ansible's NativeJinjaText: the output of a filter in
+// STRING_TYPE_FILTERS, which stays a string when it is the whole template.
+type nativeText string
+
+var stringFilters = map[string]bool{"string": true, "to_json": true, "to_nice_json": true, "to_yaml": true,
+	"to_nice_yaml": true, "ansible.builtin.to_json": true, "ansible.builtin.to_nice_json": true,
+	"ansible.builtin.to_yaml": true, "ansible.builtin.to_nice_yaml": true, "ansible.builtin.string": true}
+
 // concat joins output nodes: ansible_eval_concat when convert is set, else ansible_concat.
 func (s *state) concat(out []any, convert bool) (any, error) {
+	if len(out) == 1 {
+		if nt, ok := out[0].(nativeText); ok {
+			return string(nt), nil
+		}
+	}
 	var b strings.Builder
 	for _, v := range out {
+		if nt, ok := v.(nativeText); ok {
+			b.WriteString(string(nt))
+			continue
+		}
 		str, err := pyStr(v)
 		if err != nil {
 			return nil, err
@@ -255,7 +272,15 @@ func (s *state) exec(body []stmt, f *frame, out *[]any) error {
 				return err
 			}
 			if u, ok := v.(*Undefined); ok {
-				return u.err()
+				if !u.soft {
+					return u.err()
+				}
+				v = ""
+			}
+			if f, ok := n.x.(*filterN); ok && stringFilters[f.name] {
+				if str, ok := v.(string); ok {
+					v = nativeText(str)
+				}
 			}
 			*out = append(*out, finalize(v))
 		case *ifN:
@@ -374,6 +399,15 @@ func (s *state) applyFilterChain(fn *filterN, v any, f *frame) (any, error) {
 
 func assign(target expr, v any, f *frame) error {
 	switch t := target.(type) {
+	case *getattrN:
+		name := t.x.(*nameN).name
+		obj, _ := f.lookup(name)
+		ns, ok := obj.(*namespace)
+		if !ok {
+			return &Error{Msg: "cannot assign attribute on non-namespace object"}
+		}
+		ns.d.set(t.attr, v)
+		return nil
 	case *nameN:
 		f.vars[t.name] = v
 		return nil
@@ -446,12 +480,14 @@ func (s *state) execForItems(n *forN, it any, f *frame, out *[]any, depth int) e
 		return s.exec(n.els, &frame{vars: map[string]any{}, parent: f}, out)
 	}
 	lp := &loopV{items: items, depth: depth, rec: n, f: f}
+	nf := &frame{vars: map[string]any{}, parent: f}
 	for i, item := range items {
 		if err := s.tick(); err != nil {
 			return err
 		}
 		lp.index = i
-		nf := &frame{vars: map[string]any{"loop": lp}, parent: f}
+		clear(nf.vars)
+		nf.vars["loop"] = lp
 		if err := assign(n.target, item, nf); err != nil {
 			return err
 		}
@@ -713,7 +749,7 @@ func (s *state) eval(x expr, f *frame) (any, error) {
 			return s.eval(n.then, f)
 		}
 		if n.els == nil {
-			return &Undefined{hint: "the inline if-expression on line 1 evaluated to false and no else section was defined."}, nil
+			return &Undefined{soft: true, hint: "the inline if-expression on line 1 evaluated to false and no else section was defined."}, nil
 		}
 		return s.eval(n.els, f)
 	}
@@ -1199,7 +1235,7 @@ func getItem(obj any, idx any) (any, error) {
 					return items[i], nil
 				}
 			}
-			return &Undefined{obj: obj, hasObj: true, name: pyRepr(idx)}, nil
+			return &Undefined{obj: obj, hasObj: true, name: pyRepr(idx), elem: true}, nil
 		}
 	case map[string]any, *odict:
 		key, isStr := idx.(string)

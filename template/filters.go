@@ -135,9 +135,6 @@ func init() {
 		"mandatory":     fMandatory,
 		"items":         fItems,
 		"dictsort":      fDictsort,
-		"version_compare": func(s *state, v any, a []any, kw map[string]any) (any, error) {
-			return versionTest(v, a, kw)
-		},
 		"regex_replace": fRegexReplace,
 		"regex_search":  fRegexSearch,
 		"regex_findall": fRegexFindall,
@@ -727,7 +724,7 @@ func fDict2Items(s *state, v any, args []any, kw map[string]any) (any, error) {
 		if u, isU := v.(*Undefined); isU {
 			return nil, u.err()
 		}
-		return nil, &Error{Msg: fmt.Sprintf("dict2items requires a dictionary, got %s instead.", pyTypeName(v))}
+		return nil, typeErr("dict2items requires a dictionary, got <class '%s'> instead.", pyTypeName(v))
 	}
 	out := make([]any, 0, len(keys))
 	for _, k := range keys {
@@ -753,17 +750,27 @@ func fItems2Dict(s *state, v any, args []any, kw map[string]any) (any, error) {
 		if u, isU := v.(*Undefined); isU {
 			return nil, u.err()
 		}
-		return nil, &Error{Msg: fmt.Sprintf("items2dict requires a list, got %s instead.", pyTypeName(v))}
+		return nil, typeErr("items2dict requires a list, got <class '%s'> instead.", pyTypeName(v))
+	}
+	kAny, _ := argN(args, kw, 0, "key_name")
+	vAny, _ := argN(args, kw, 1, "value_name")
+	if kAny == nil {
+		kAny = kn
+	}
+	if vAny == nil {
+		vAny = vn
 	}
 	out := newDict()
 	for _, it := range items {
-		if !isDict(it) {
-			return nil, &Error{Msg: fmt.Sprintf("items2dict requires a list of dictionaries, got %s instead.", pyTypeName(it))}
+		if _, isStr := it.(string); isStr || (!isDict(it) && func() bool { _, ok := seqItems(it); return !ok }()) {
+			return nil, typeErr("items2dict requires a list of dictionaries, got %s instead.", pyRepr(v))
 		}
-		k, ok1 := dictGet(it, kn)
-		val, ok2 := dictGet(it, vn)
-		if !ok1 || !ok2 {
-			return nil, &Error{Msg: fmt.Sprintf("items2dict requires each dictionary in the list to contain the keys '%s' and '%s', got %s instead.", kn, vn, pyRepr(it))}
+		k, err1 := getItem(it, kAny)
+		val, err2 := getItem(it, vAny)
+		_, u1 := k.(*Undefined)
+		_, u2 := val.(*Undefined)
+		if err1 != nil || err2 != nil || u1 || u2 {
+			return nil, typeErr("items2dict requires each dictionary in the list to contain the keys '%s' and '%s', got %s instead.", pyStr1(kAny), pyStr1(vAny), pyRepr(v))
 		}
 		ks, err := dictKey(k)
 		if err != nil {
@@ -1211,13 +1218,10 @@ func fMandatory(s *state, v any, args []any, kw map[string]any) (any, error) {
 		return nil, &Error{Msg: m}
 	}
 	name := "'" + u.name + "' "
-	if u.name == "" {
-		name = ""
-	}
 	if u.hasObj {
-		name = u.name + " "
+		name = "'" + strings.Trim(u.name, "'") + "' "
 	}
-	return nil, &Error{Msg: fmt.Sprintf("Mandatory variable %snot defined.", name)}
+	return nil, &Error{Msg: fmt.Sprintf("Mandatory variable %s not defined.", name)}
 }
 
 func fItems(s *state, v any, _ []any, _ map[string]any) (any, error) {
@@ -1343,10 +1347,14 @@ func fRegexReplace(s *state, v any, args []any, kw map[string]any) (any, error) 
 	if a, ok := argN(args, nil, 3, ""); ok {
 		ml, _ = truth(a)
 	}
-	count, err := intArg(nil, kw, 0, "count", 0)
-	if err != nil {
-		return nil, err
+	for k := range kw {
+		switch k {
+		case "pattern", "replacement", "ignorecase", "multiline":
+		default:
+			return nil, typeErr("regex_replace() got an unexpected keyword argument '%s'", k)
+		}
 	}
+	count := 0
 	re, err := pyRegexp(pat, ic, ml)
 	if err != nil {
 		return nil, err
@@ -1398,7 +1406,7 @@ func fRegexSearch(s *state, v any, args []any, kw map[string]any) (any, error) {
 		idx := -1
 		switch {
 		case strings.HasPrefix(as, `\g`):
-			mm := regexp.MustCompile(`\\g<(\S+)>`).FindStringSubmatch(as)
+			mm := regexp.MustCompile(`^\\g<(\S+)>`).FindStringSubmatch(as)
 			if mm == nil {
 				return nil, &Error{Msg: "Unknown argument"}
 			}
@@ -1407,7 +1415,7 @@ func fRegexSearch(s *state, v any, args []any, kw map[string]any) (any, error) {
 				return nil, &Error{Msg: "no such group"}
 			}
 		case strings.HasPrefix(as, `\`):
-			mm := regexp.MustCompile(`\\(\d+)`).FindStringSubmatch(as)
+			mm := regexp.MustCompile(`^\\(\d+)`).FindStringSubmatch(as)
 			if mm == nil {
 				return nil, &Error{Msg: "Unknown argument"}
 			}
@@ -1549,7 +1557,7 @@ func fURLEncode(s *state, v any, _ []any, _ map[string]any) (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			parts[i] = url.QueryEscape(k) + "=" + url.QueryEscape(vs)
+			parts[i] = strings.ReplaceAll(urlQuote(k, ""), "%20", "+") + "=" + strings.ReplaceAll(urlQuote(vs, ""), "%20", "+")
 		}
 		return strings.Join(parts, "&"), nil
 	}
@@ -1557,7 +1565,7 @@ func fURLEncode(s *state, v any, _ []any, _ map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return strings.ReplaceAll(url.PathEscape(str), "+", "%2B"), nil
+	return urlQuote(str, "/"), nil
 }
 
 func fExtract(s *state, v any, args []any, _ map[string]any) (any, error) {
@@ -1733,6 +1741,9 @@ func htmlEscape(s string) string {
 }
 
 func fTruncate(s *state, v any, args []any, kw map[string]any) (any, error) {
+	if _, err := length(v); err != nil {
+		return nil, err
+	}
 	str, err := toStr(v)
 	if err != nil {
 		return nil, err
@@ -1879,7 +1890,12 @@ func fRoot(s *state, v any, args []any, _ map[string]any) (any, error) {
 	if base == 2 {
 		return math.Sqrt(x), nil
 	}
-	return math.Pow(x, 1/base), nil
+	r := math.Pow(x, 1/base)
+	// Go's Pow is not correctly rounded where C's is; prefer an exact root.
+	if rr := math.Round(r); math.Pow(rr, base) == x {
+		return rr, nil
+	}
+	return r, nil
 }
 
 func fComment(s *state, v any, _ []any, _ map[string]any) (any, error) {
@@ -1956,4 +1972,22 @@ func fCombinations(s *state, v any, args []any, _ map[string]any) (any, error) {
 		return nil
 	}
 	return out, rec(0, tuple{})
+}
+
+func pyStr1(v any) string {
+	s, _ := pyStr(v)
+	return s
+}
+
+// urlQuote is Python's urllib.parse.quote with the given safe characters.
+func urlQuote(s, safe string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("_.-~"+safe, c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }

@@ -158,8 +158,15 @@ func (s *state) lookup(args []any, kw map[string]any, wantlist bool) (any, error
 	}
 	ran, err := fn(s, terms, opts)
 	if err != nil {
-		if errMode == "ignore" {
+		if errMode == "ignore" || errMode == "warn" {
+			if wantlist {
+				return []any{}, nil
+			}
 			return nil, nil
+		}
+		var le *lookupErr
+		if errors.As(err, &le) {
+			return nil, &Error{Msg: le.msg}
 		}
 		return nil, lookupError(name, err)
 	}
@@ -525,7 +532,7 @@ func lkFirstFound(s *state, terms []any, opts map[string]any) ([]any, error) {
 	if skip {
 		return []any{}, nil
 	}
-	return nil, fmt.Errorf("No file was found when using first_found.")
+	return nil, &lookupErr{"No file was found when using first_found."}
 }
 
 func lkVars(s *state, terms []any, opts map[string]any) ([]any, error) {
@@ -585,3 +592,8 @@ func (s *state) include(n *includeN, f *frame, out *[]any) error {
 	}
 	return &Error{Msg: fmt.Sprintf("TemplateNotFound: %s", strings.Join(names, ", "))}
 }
+
+// lookupErr is AnsibleLookupError: reported without the "unhandled exception" wrapping.
+type lookupErr struct{ msg string }
+
+func (e *lookupErr) Error() string { return e.msg }

@@ -53,9 +53,6 @@ func cmpTest(op string) testFunc {
 
 func resultDict(v any, name string) error {
 	if !isDict(v) {
-		if u, ok := v.(*Undefined); ok {
-			return u.err()
-		}
 		return &Error{Msg: fmt.Sprintf("The '%s' test expects a dictionary", name)}
 	}
 	return nil

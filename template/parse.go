@@ -379,7 +379,7 @@ func (p *parser) parseFor() (stmt, error) {
 	if !p.skipName("in") {
 		return nil, p.unexpected(p.peek(), "'in'")
 	}
-	iter, err := p.parseTuple(false, true)
+	iter, err := p.parseTuple(false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -410,6 +410,19 @@ func (p *parser) parseFor() (stmt, error) {
 }
 
 func (p *parser) parseSet() (stmt, error) {
+	if p.peek().typ == tName && p.look(1).typ == tOp && p.look(1).val == "." && p.look(2).typ == tName {
+		ns := p.next().val
+		p.next()
+		attr := p.next().val
+		if err := p.expectOp("="); err != nil {
+			return nil, err
+		}
+		x, err := p.parseTuple(false, false)
+		if err != nil {
+			return nil, err
+		}
+		return &setN{target: &getattrN{x: &nameN{ns}, attr: attr}, x: x}, p.endBlock()
+	}
 	target, err := p.parseAssignTarget()
 	if err != nil {
 		return nil, err

@@ -309,12 +309,7 @@ func (e *yamlEmitter) doc(v any) (string, error) {
 		return "", err
 	}
 	if isScalar(v) {
-		s := yamlScalar(v)
-		e.b.WriteString(s + "\n")
-		if str, ok := v.(string); ok && !strings.HasPrefix(s, "'") && !strings.HasPrefix(s, "\"") || !isString(v) {
-			_ = str
-			e.b.WriteString("...\n")
-		}
+		e.b.WriteString(yamlScalarIndent(v, e.indent) + "\n")
 		return e.b.String(), nil
 	}
 	if e.flow == "flow" || (e.flow == "auto" && allScalars(v)) || isEmptyColl(v) {
@@ -395,7 +390,11 @@ func yamlFlow(v any) string {
 func (e *yamlEmitter) block(v any, ind int, inSeq bool) {
 	pad := strings.Repeat(" ", ind)
 	child := func(x any, ind2 int) bool {
-		if isScalar(x) || isEmptyColl(x) || (e.flow == "auto" && allScalars(x)) {
+		if isScalar(x) {
+			e.b.WriteString(" " + yamlScalarIndent(x, ind2+e.indent) + "\n")
+			return true
+		}
+		if isEmptyColl(x) || (e.flow == "auto" && allScalars(x)) {
 			e.b.WriteString(" " + yamlFlow(x) + "\n")
 			return true
 		}
@@ -436,6 +435,22 @@ func (e *yamlEmitter) block(v any, ind int, inSeq bool) {
 var (
 	yamlSpecialRe = regexp.MustCompile(`^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0|[1-9][0-9_]*)|0[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|<<|=)$`)
 )
+
+// yamlScalarIndent formats a scalar; multi-line strings are single-quoted
+// with PyYAML's line folding at the given continuation indentation.
+func yamlScalarIndent(v any, ind int) string {
+	s, ok := v.(string)
+	if !ok || !strings.Contains(s, "\n") || strings.ContainsAny(s, "\t\r") || strings.HasSuffix(s, "\n") || strings.HasPrefix(s, "\n") || strings.HasSuffix(s, " ") || strings.HasPrefix(s, " ") {
+		return yamlScalar(v)
+	}
+	for _, r := range s {
+		if r < 0x20 && r != '\n' || r == 0x7f {
+			return yamlScalar(v)
+		}
+	}
+	pad := strings.Repeat(" ", ind)
+	return "'" + strings.ReplaceAll(strings.ReplaceAll(s, "'", "''"), "\n", "\n\n"+pad) + "'"
+}
 
 // yamlScalar formats a scalar as PyYAML would.
 func yamlScalar(v any) string {

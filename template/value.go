@@ -34,6 +34,11 @@ type Undefined struct {
 	name   string
 	obj    any
 	hasObj bool
+	// elem says the missing name was a non-string index.
+	elem bool
+	// soft is Jinja2's plain Undefined (from "x if c" without else): it
+	// prints as "" and is false.
+	soft bool
 }
 
 func (u *Undefined) message() string {
@@ -42,6 +47,9 @@ func (u *Undefined) message() string {
 	}
 	if !u.hasObj {
 		return fmt.Sprintf("'%s' is undefined", u.name)
+	}
+	if u.elem {
+		return fmt.Sprintf("%s has no element %s", objectTypeRepr(u.obj), u.name)
 	}
 	return fmt.Sprintf("%s has no attribute %s", pyRepr(objectTypeRepr(u.obj)), u.name)
 }
@@ -135,6 +143,9 @@ func truth(v any) (bool, error) {
 	case *odict:
 		return len(x.keys) > 0, nil
 	case *Undefined:
+		if x.soft {
+			return false, nil
+		}
 		return false, x.err()
 	}
 	return true, nil
@@ -146,6 +157,9 @@ func pyStr(v any) (string, error) {
 	case string:
 		return x, nil
 	case *Undefined:
+		if x.soft {
+			return "", nil
+		}
 		return "", x.err()
 	}
 	if err := checkDefined(v); err != nil {
