@@ -26,17 +26,23 @@ func (e *BecomeError) Error() string { return e.Msg }
 // command run, and how its password prompt looks.
 type becomeCmd struct {
 	method   string
-	line     string // for /bin/sh
-	marker   string // printed on stdout by the become shell before cmd
-	prompt   string // sudo's exact prompt on stderr ("" when no password)
-	promptRe *regexp.Regexp
-	password string
-	tty      bool // the command needs a terminal (su with a password)
+	line     string         // for /bin/sh
+	marker   string         // printed on stdout by the become shell before cmd
+	prompt   string         // sudo's exact prompt on stderr ("" when no password)
+	promptRe *regexp.Regexp // su's prompt on the terminal (stdout)
+	// errPromptRe is sudo's own prompt on stderr, watched for when we have
+	// no password: sudo asking means the password is missing.
+	errPromptRe *regexp.Regexp
+	password    string
+	tty         bool // the command needs a terminal (su with a password)
 }
 
 // suPrompt matches su's localized password prompts, as Ansible's su plugin
 // does.
 var suPrompt = regexp.MustCompile(`(?i)(\w+'s )?(Password|Passwort|Mot de passe|Contraseña|Senha|Wachtwoord|Lösenord|Hasło|Heslo|Jelszó|Lozinka|Parola|Пароль|Парола|密码|密碼|口令|パスワード|암호)( for [^:：]*)? ?(:|：) ?$`)
+
+// sudoPrompt matches sudo's default password prompts.
+var sudoPrompt = regexp.MustCompile(`(^|\n)(\[sudo\] password for [^\n:]*|Password|[^\n]*'s password): ?$`)
 
 // randomID returns 32 random lowercase letters.
 func randomID() string {
@@ -80,6 +86,8 @@ func wrapBecome(b *Become, inner string) (*becomeCmd, error) {
 		if b.Password != "" {
 			flags = dropNonInteractive(flags)
 			bc.prompt = "[sudo via ansible, key=" + id + "] password:"
+		} else {
+			bc.errPromptRe = sudoPrompt
 		}
 		words = append(words, flags...)
 		if bc.prompt != "" {

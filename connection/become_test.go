@@ -55,6 +55,10 @@ func TestWrapBecomeSu(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, bc.tty)
 	require.True(t, strings.HasPrefix(bc.line, "su -l root -c "))
+	for _, p := range []string{"[sudo] password for bob: ", "Password:", "x\nbob's password: "} {
+		require.True(t, sudoPrompt.MatchString(p), p)
+	}
+	require.False(t, sudoPrompt.MatchString("[sudo] password for bob: \nstill running"))
 	for _, p := range []string{"Password: ", "Password:", "bob's Password: ", "Passwort: ", "密码："} {
 		require.True(t, suPrompt.MatchString(p), p)
 	}
@@ -259,6 +263,12 @@ func TestLocalBecomeFakeSudo(t *testing.T) {
 	require.EqualError(t, err, "Incorrect sudo password")
 	_, err = c.Exec(ctx(t), "echo no", &ExecOptions{Become: &Become{}})
 	require.EqualError(t, err, "Missing sudo password")
+	// Without -n sudo asks with its own prompt; having no password we
+	// must not wait for the timeout.
+	start := time.Now()
+	_, err = c.Exec(ctx(t), "echo no", &ExecOptions{Become: &Become{Flags: "-H -S"}})
+	require.EqualError(t, err, "Missing sudo password")
+	require.Less(t, time.Since(start), 5*time.Second)
 	var be *BecomeError
 	require.ErrorAs(t, err, &be)
 	require.Equal(t, "sudo", be.Method)

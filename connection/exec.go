@@ -160,6 +160,21 @@ func (r *becomeRun) write(p []byte, isErr bool) {
 	defer r.mu.Unlock()
 	if isErr {
 		r.stderr.Write(p)
+		if r.bc.errPromptRe != nil && !r.marker {
+			if loc := r.bc.errPromptRe.FindIndex(r.stderr.Bytes()[r.scanErr:]); loc != nil {
+				r.scanErr += loc[1]
+				r.prompts++
+				// stdout and stderr are read apart: give the marker a moment
+				// in case this was the command's own output after it.
+				time.AfterFunc(200*time.Millisecond, func() {
+					r.mu.Lock()
+					defer r.mu.Unlock()
+					if !r.marker {
+						r.fail()
+					}
+				})
+			}
+		}
 		if r.bc.prompt != "" {
 			for {
 				i := bytes.Index(r.stderr.Bytes()[r.scanErr:], []byte(r.bc.prompt))

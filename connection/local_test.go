@@ -2,12 +2,14 @@ package connection
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ome/omeprov/internal/sshdtest"
 	"github.com/stretchr/testify/require"
@@ -123,4 +125,14 @@ func TestLocalBecomeReal(t *testing.T) {
 	assertFile(t, p, "as root", 0o644, u.UID, u.GID)
 	err = c.PutFile(ctx(t), "/root/denied-"+randomID()[:6], strings.NewReader("x"), &FileOptions{Become: &Become{User: u.Name}})
 	require.ErrorContains(t, err, "Permission denied")
+}
+
+func TestLocalCancel(t *testing.T) {
+	c := Local()
+	cx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Exec(cx, "sleep 20; echo never", nil)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(start), 3*time.Second)
 }
