@@ -1393,14 +1393,7 @@ func fRegexSearch(s *state, v any, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := re.FindStringSubmatchIndex(str)
-	if m == nil {
-		return nil, nil
-	}
-	if len(args) == 1 {
-		return str[m[0]:m[1]], nil
-	}
-	out := []any{}
+	var groups []int
 	for _, a := range args[1:] {
 		as, _ := a.(string)
 		idx := -1
@@ -1426,6 +1419,17 @@ func fRegexSearch(s *state, v any, args []any, kw map[string]any) (any, error) {
 		default:
 			return nil, &Error{Msg: "Unknown argument"}
 		}
+		groups = append(groups, idx)
+	}
+	m := re.FindStringSubmatchIndex(str)
+	if m == nil {
+		return nil, nil
+	}
+	if len(groups) == 0 {
+		return str[m[0]:m[1]], nil
+	}
+	out := []any{}
+	for _, idx := range groups {
 		if m[2*idx] < 0 {
 			out = append(out, nil)
 		} else {
