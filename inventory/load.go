@@ -16,15 +16,16 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // statFn is os.Stat, a variable only so tests can count file system use.
 var statFn = os.Stat
 
-// Inventory is a loaded inventory. It is not safe for concurrent use
-// while Limit or AddPlaybookVars run.
+// Inventory is a loaded inventory. Its methods are safe for concurrent use.
 type Inventory struct {
-	d *data
+	mu sync.Mutex
+	d  *data
 	// sources are the -i values as given, for finding group_vars/host_vars
 	// beside them; playbookDirs come from AddPlaybookVars.
 	sources      []string
@@ -72,7 +73,11 @@ func Load(sources []string) (*Inventory, error) {
 
 // Warnings returns the warnings loading and matching gave so far, in order,
 // as Ansible prints them after "[WARNING]: ".
-func (inv *Inventory) Warnings() []string { return slices.Clone(inv.d.warnings) }
+func (inv *Inventory) Warnings() []string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return slices.Clone(inv.d.warnings)
+}
 
 // envBool reads an Ansible boolean setting from the environment.
 func envBool(name string, def ...bool) bool {

@@ -87,6 +87,8 @@ func (o *output) groupVars(g *group) map[string]any {
 
 // ListJSON prints the inventory as `ansible-inventory --list` does.
 func (inv *Inventory) ListJSON(opts OutputOptions) ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	o, err := inv.output(opts)
 	if err != nil {
 		return nil, err
@@ -128,7 +130,7 @@ func (inv *Inventory) ListJSON(opts OutputOptions) ([]byte, error) {
 	}
 	format(inv.d.groups["all"])
 	hostvars := map[string]any{}
-	hosts, _, err := inv.Match("all")
+	hosts, _, err := inv.match("all")
 	if err != nil {
 		return nil, err
 	}
@@ -144,11 +146,13 @@ func (inv *Inventory) ListJSON(opts OutputOptions) ([]byte, error) {
 // HostJSON prints one host's variables as `ansible-inventory --host NAME`.
 // name is a pattern that must select exactly one host.
 func (inv *Inventory) HostJSON(name string, opts OutputOptions) ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	o, err := inv.output(opts)
 	if err != nil {
 		return nil, err
 	}
-	hosts, _, err := inv.Match(name)
+	hosts, _, err := inv.match(name)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +164,13 @@ func (inv *Inventory) HostJSON(name string, opts OutputOptions) ([]byte, error) 
 
 // HostYAML prints one host's variables as `ansible-inventory --host NAME --yaml`.
 func (inv *Inventory) HostYAML(name string, opts OutputOptions) ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	o, err := inv.output(opts)
 	if err != nil {
 		return nil, err
 	}
-	hosts, _, err := inv.Match(name)
+	hosts, _, err := inv.match(name)
 	if err != nil {
 		return nil, err
 	}
@@ -196,6 +202,8 @@ var ErrNotGroup = fmt.Errorf("Pattern must be valid group name when using --grap
 // Graph prints the group tree from group start (all if empty) as
 // `ansible-inventory --graph [--vars]`.
 func (inv *Inventory) Graph(start string, opts OutputOptions) ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	o, err := inv.output(opts)
 	if err != nil {
 		return nil, err
@@ -246,6 +254,8 @@ func (inv *Inventory) Graph(start string, opts OutputOptions) ([]byte, error) {
 // ListYAML prints the inventory as `ansible-inventory --list --yaml`
 // (same structure; the YAML spelling of scalars may differ from PyYAML's).
 func (inv *Inventory) ListYAML(opts OutputOptions) ([]byte, error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	o, err := inv.output(opts)
 	if err != nil {
 		return nil, err

@@ -66,6 +66,12 @@ type matcher struct {
 // ignoring: x"). Used for both `hosts:` and --limit. The --limit given to
 // Limit applies.
 func (inv *Inventory) Match(pattern string) (hosts []string, warnings []string, err error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	return inv.match(pattern)
+}
+
+func (inv *Inventory) match(pattern string) (hosts []string, warnings []string, err error) {
 	m := &matcher{inv: inv}
 	hs, err := m.evaluate(SplitPattern(pattern))
 	if err != nil {
@@ -105,6 +111,8 @@ func (inv *Inventory) Match(pattern string) (hosts []string, warnings []string, 
 // pattern (or @file, a retry file of one pattern a line). An empty
 // pattern removes the limit.
 func (inv *Inventory) Limit(pattern string) (warnings []string, err error) {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	if pattern == "" {
 		inv.subset = nil
 		return nil, nil

@@ -175,6 +175,8 @@ func (inv *Inventory) loadVars(dirs []string) error {
 // group_vars/host_vars (at each level: group_vars/all, group_vars/*,
 // host_vars/*).
 func (inv *Inventory) AddPlaybookVars(dir string) error {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	dir = absPath(dir)
 	if slices.Contains(inv.playbookDirs, dir) {
 		return nil
@@ -236,6 +238,8 @@ func sortedGroups(groups []*group) []*group {
 // inventory_hostname, inventory_hostname_short and group_names.
 // It returns nil for a host that is not in the inventory.
 func (inv *Inventory) HostVars(name string) map[string]any {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	h := inv.lookupHost(name)
 	if h == nil {
 		return nil
@@ -303,6 +307,8 @@ func (inv *Inventory) groupNames(h *host) []string {
 // without all. As in Ansible, a host in no group but ungrouped has
 // ["ungrouped"]. An unknown host has none.
 func (inv *Inventory) GroupNames(name string) []string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	h := inv.lookupHost(name)
 	if h == nil {
 		return nil
@@ -314,6 +320,8 @@ func (inv *Inventory) GroupNames(name string) []string {
 // ungrouped) to its hosts, with the hosts of its subgroups, in inventory
 // order.
 func (inv *Inventory) Groups() map[string][]string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	out := make(map[string][]string, len(inv.d.groups))
 	for _, g := range inv.d.groupOrder {
 		names := []string{}
@@ -328,6 +336,8 @@ func (inv *Inventory) Groups() map[string][]string {
 // GroupList returns every group name in the order the inventory defined
 // them (all and ungrouped first).
 func (inv *Inventory) GroupList() []string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	out := make([]string, len(inv.d.groupOrder))
 	for i, g := range inv.d.groupOrder {
 		out[i] = g.name
@@ -338,6 +348,8 @@ func (inv *Inventory) GroupList() []string {
 // Hosts lists every host in inventory order (the order of the pattern
 // "all"), without the implicit localhost.
 func (inv *Inventory) Hosts() []string {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
 	var out []string
 	for _, h := range inv.d.groups["all"].allHosts() {
 		out = append(out, h.name)
