@@ -210,6 +210,34 @@ func TestSSHFiles(t *testing.T) {
 	})
 }
 
+// TestSSHFilesWithoutSFTP uses a server without the SFTP subsystem: files
+// then travel through the shell.
+func TestSSHFilesWithoutSFTP(t *testing.T) {
+	t.Parallel()
+	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.36", NoSFTP: true})
+	u := sshdtest.NewUser(t, sshdtest.SudoNoPassword, s.PublicKey)
+	p := testParams(t, s)
+	p.User = u.Name
+	c := dial(t, p)
+	data := make([]byte, 200000)
+	_, _ = rand.Read(data)
+	f := filepath.Join(u.Home, "f")
+	require.NoError(t, c.PutFile(ctx(t), f, bytes.NewReader(data), &FileOptions{Mode: 0o600}))
+	assertFile(t, f, string(data), 0o600, u.UID, u.GID)
+	got, err := c.GetFile(ctx(t), f, nil)
+	require.NoError(t, err)
+	require.True(t, bytes.Equal(data, got))
+	dir := t.TempDir()
+	g := filepath.Join(dir, "root-owned")
+	require.NoError(t, c.PutFile(ctx(t), g, strings.NewReader("x"), &FileOptions{Become: &Become{}}))
+	assertFile(t, g, "x", 0o644, 0, 0)
+	got, err = c.GetFile(ctx(t), g, &Become{})
+	require.NoError(t, err)
+	require.Equal(t, "x", string(got))
+	_, err = c.GetFile(ctx(t), filepath.Join(u.Home, "absent"), nil)
+	require.ErrorContains(t, err, "No such file")
+}
+
 func assertFile(t *testing.T, p, content string, mode os.FileMode, uid, gid int) {
 	t.Helper()
 	b, err := os.ReadFile(p)

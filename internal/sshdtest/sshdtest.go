@@ -46,6 +46,8 @@ type Options struct {
 	// MaxSessions is sshd's per-connection session limit; 0 keeps sshd's
 	// default (10).
 	MaxSessions int
+	// NoSFTP leaves the SFTP subsystem out.
+	NoSFTP bool
 	// RSAHostKey adds an RSA host key next to the ed25519 one.
 	RSAHostKey bool
 	// Config holds extra sshd_config lines; they win over the defaults.
@@ -205,7 +207,10 @@ func config(s *Server, akDir string, hostKeys []string, opts Options) string {
 	fmt.Fprintf(&b, "PidFile %s\n", filepath.Join(s.Dir, "sshd.pid"))
 	fmt.Fprintf(&b, "AuthorizedKeysFile %s/%%u .ssh/authorized_keys\n", akDir)
 	b.WriteString("StrictModes no\nPermitRootLogin yes\nUsePAM no\nPubkeyAuthentication yes\n")
-	b.WriteString("KbdInteractiveAuthentication no\nAllowTcpForwarding yes\nSubsystem sftp internal-sftp\n")
+	b.WriteString("KbdInteractiveAuthentication no\nAllowTcpForwarding yes\n")
+	if !opts.NoSFTP {
+		b.WriteString("Subsystem sftp internal-sftp\n")
+	}
 	b.WriteString("LogLevel VERBOSE\nMaxStartups 100:30:200\n")
 	if opts.PasswordAuth {
 		b.WriteString("PasswordAuthentication yes\n")
