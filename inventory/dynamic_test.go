@@ -34,10 +34,14 @@ func TestAddHostAndGroup(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, changed)
 
-	// A host added with no group is ungrouped.
+	// A host added with no group is ungrouped. Hosts added at run time
+	// are direct members of all, so come first in groups['all'] (as
+	// ansible-playbook shows with add_host).
 	_, err = inv.AddHost("lonely", nil, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"ungrouped"}, inv.GroupNames("lonely"))
+	require.Equal(t, []string{"new1", "lonely", "w1"}, inv.Groups()["all"])
+	require.Equal(t, []string{"lonely"}, inv.Groups()["ungrouped"])
 
 	changed, err = inv.AddGroup("w1", "by_os_linux", []string{"parent"})
 	require.NoError(t, err)
