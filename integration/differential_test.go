@@ -45,7 +45,11 @@ func TestDifferential(t *testing.T) {
 	for _, c := range diffCases {
 		c := c
 		t.Run(c.name, func(t *testing.T) {
-			work := t.TempDir()
+			// The host that logs in as a sudo user must be able to write here.
+			work, err := os.MkdirTemp("", "omeprov-diff-")
+			require.NoError(t, err)
+			require.NoError(t, os.Chmod(work, 0o777))
+			t.Cleanup(func() { os.RemoveAll(work) })
 			runs := c.runs
 			if runs == 0 {
 				runs = 1

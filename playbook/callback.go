@@ -69,9 +69,6 @@ func (c *DefaultCallback) PlayStart(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	title := "PLAY [" + name + "]"
-	if c.check {
-		title += " [CHECK MODE]"
-	}
 	c.printf("%s", banner(title))
 }
 
@@ -99,9 +96,6 @@ func (c *DefaultCallback) TaskStart(name string, handler bool) {
 		prefix = "RUNNING HANDLER"
 	}
 	title := prefix + " [" + name + "]"
-	if c.check {
-		title += " [CHECK MODE]"
-	}
 	c.printf("%s", banner(title))
 }
 
@@ -129,9 +123,7 @@ func (c *DefaultCallback) TaskResult(host string, t *Task, st taskStatus, res mo
 	c.printDiff(res)
 	switch st {
 	case statusFailed:
-		if hasItems {
-			c.printf("fatal: [%s]: FAILED! => %s\n", host, dumpResult(res, false))
-		} else {
+		if !hasItems {
 			c.printf("fatal: [%s]: FAILED! => %s\n", host, dumpResult(res, false))
 		}
 		if ignored {
@@ -149,16 +141,10 @@ func (c *DefaultCallback) TaskResult(host string, t *Task, st taskStatus, res mo
 			word = "changed"
 		}
 		if hasItems {
-			// items were printed as they came
-			if c.verbosity > 0 {
-				c.printf("%s: [%s] => %s\n", word, host, dumpResult(res, c.verbosity > 2))
-			} else {
-				c.printf("%s: [%s]\n", word, host)
-			}
-			return
+			return // items were printed as they came
 		}
 		if isDebug(t) || c.verbosity > 0 {
-			c.printf("%s: [%s] => %s\n", word, host, dumpResult(res, isDebug(t) || c.verbosity > 2))
+			c.printf("%s: [%s] => %s\n", word, host, dumpFor(t, res, isDebug(t) || c.verbosity > 2))
 		} else {
 			c.printf("%s: [%s]\n", word, host)
 		}
@@ -186,7 +172,7 @@ func (c *DefaultCallback) ItemResult(host string, t *Task, st taskStatus, res mo
 			word = "changed"
 		}
 		if isDebug(t) || c.verbosity > 0 {
-			c.printf("%s: [%s] => %s => %s\n", word, host, item, dumpResult(res, isDebug(t) || c.verbosity > 2))
+			c.printf("%s: [%s] => %s => %s\n", word, host, item, dumpFor(t, res, isDebug(t) || c.verbosity > 2))
 		} else {
 			c.printf("%s: [%s] => %s\n", word, host, item)
 		}
@@ -286,10 +272,33 @@ func diffFromMap(m map[string]any) modules.Diff {
 // dumpResult prints a result as Ansible's callback does: JSON with sorted
 // keys, internal keys and the diff left out, indented for debug and -vvv.
 func dumpResult(res modules.Result, indent bool) string {
+	return dumpFor(nil, res, indent)
+}
+
+// debugAllowed are the keys a debug result with msg keeps (Ansible's
+// _DEBUG_ALLOWED_KEYS); hiddenInDebug are dropped from a debug var result.
+var (
+	debugAllowed  = map[string]bool{"msg": true, "exception": true, "warnings": true, "deprecations": true}
+	hiddenInDebug = map[string]bool{"changed": true, "failed": true, "skipped": true, "invocation": true, "skip_reason": true}
+)
+
+// dumpFor prints a task's result after Ansible's TaskResult.clean_copy
+// (no failed/skipped keys) and the callback's _clean_results (debug shows
+// only its message or variable).
+func dumpFor(t *Task, res modules.Result, indent bool) string {
 	clean := map[string]any{}
+	_, hasMsg := res["msg"]
 	for k, v := range res {
-		if strings.HasPrefix(k, "_ansible") || k == "diff" || k == "invocation" {
+		if strings.HasPrefix(k, "_ansible") || k == "diff" || k == "invocation" || k == "failed" || k == "skipped" {
 			continue
+		}
+		if isDebug(t) {
+			if hasMsg && !debugAllowed[k] {
+				continue
+			}
+			if !hasMsg && (hiddenInDebug[k] || k == "item" || k == "ansible_loop_var" || k == "ansible_index_var" || k == "ansible_loop") {
+				continue
+			}
 		}
 		clean[k] = v
 	}

@@ -108,7 +108,7 @@ type hostState struct {
 	endedPlay   bool
 	stats       Stats
 	notified    map[*Task]bool
-	tasksFailed bool // failed in the current block (for rescue)
+	rec         *recorder // where this host's output goes during a task
 }
 
 func (e *Executor) host(name string) *hostState {
@@ -136,8 +136,12 @@ func (e *Executor) Run(ctx context.Context, pb *Playbook) (*Result, error) {
 	defer e.closeAll()
 	started := e.opts.StartAt == ""
 	for _, play := range pb.Plays {
-		if err := e.runPlay(ctx, play, &started); err != nil {
+		allFailed, err := e.runPlay(ctx, play, &started)
+		if err != nil {
 			return nil, err
+		}
+		if allFailed {
+			break // Ansible stops the playbook when every host of a play failed
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -182,14 +186,15 @@ func (e *Executor) closeAll() {
 
 // playRun is the state of one play being run.
 type playRun struct {
-	play      *Play
-	hosts     []string // the play's hosts, in order
+	play          *Play
+	hosts         []string // the play's hosts, in order
 	playVarsFiles map[string]any
-	roles     []*Role // every role the play uses, dependencies first
-	handlers  []*handlerRef
-	started   *bool
-	anyFatal  bool
-	exec      *Executor
+	roles         []*Role // every role the play uses, dependencies first
+	handlers      []*handlerRef
+	started       *bool
+	anyFatal      bool
+	fatalShown    bool
+	exec          *Executor
 }
 
 type handlerRef struct {
@@ -207,12 +212,12 @@ type frame struct {
 	// (tags on an include_tasks apply to the include only).
 }
 
-func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) error {
+func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) (allFailed bool, err error) {
 	cb := e.opts.Callback
 	pattern := play.Hosts
 	hosts, warnings, err := e.opts.Inventory.Match(pattern)
 	if err != nil {
-		return fmt.Errorf("%s: %w", play.Pos, err)
+		return false, fmt.Errorf("%s: %w", play.Pos, err)
 	}
 	for _, w := range warnings {
 		cb.Warning(w)
@@ -241,7 +246,7 @@ func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) error
 		} else {
 			cb.NoMoreHosts()
 		}
-		return nil
+		return false, nil
 	}
 	for _, h := range active {
 		e.host(h).endedPlay = false
@@ -280,7 +285,7 @@ func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) error
 		}
 	})
 	if err := e.loadVarsFiles(pr); err != nil {
-		return err
+		return false, err
 	}
 
 	// Facts.
@@ -310,10 +315,13 @@ func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) error
 			break
 		}
 	}
-	if len(pr.hostsActive()) == 0 && len(active) > 0 {
-		cb.NoMoreHosts()
+	for _, h := range active {
+		hs := e.host(h)
+		if !hs.failed && !hs.unreachable {
+			return false, nil
+		}
 	}
-	return nil
+	return true, nil
 }
 
 // hostsActive are the play's hosts that have not failed, been unreachable
@@ -340,7 +348,6 @@ func walkTasks(ts []*Task, f func(*Task)) {
 		walkTasks(t.Always, f)
 	}
 }
-
 
 // runRoleRef runs a role's dependencies and tasks for the play's hosts.
 func (e *Executor) runRoleRef(ctx context.Context, pr *playRun, ref *RoleRef, parent *frame, chain map[*Role]bool) {

@@ -137,25 +137,40 @@ func (e *Executor) runTaskOnHosts(ctx context.Context, pr *playRun, t *Task, fr 
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	failedAny := false
-	for _, h := range hosts {
+	out := newOrderedOutput(cb, len(hosts))
+	for i, h := range hosts {
 		wg.Add(1)
 		sem <- struct{}{}
-		go func(h string) {
+		hs := e.host(h)
+		hs.mu.Lock()
+		hs.rec = out.recs[i]
+		hs.mu.Unlock()
+		go func(i int, h string) {
 			defer wg.Done()
 			defer func() { <-sem }()
+			defer out.finish(i)
+			defer func() {
+				hs := e.host(h)
+				hs.mu.Lock()
+				hs.rec = nil
+				hs.mu.Unlock()
+			}()
 			st := e.runOnHost(ctx, pr, t, tfr, h, hostvars)
 			if st == statusFailed {
 				mu.Lock()
 				failedAny = true
 				mu.Unlock()
 			}
-		}(h)
+		}(i, h)
 	}
 	wg.Wait()
-	if failedAny && (pr.anyFatal || truthy(kw.AnyErrorsFatal)) {
+	if failedAny && (pr.anyFatal || truthy(kw.AnyErrorsFatal)) && !pr.fatalShown {
+		// any_errors_fatal: the play ends for every host.
+		pr.fatalShown = true
 		for _, h := range pr.hosts {
-			e.host(h).failed = true
+			e.host(h).endedPlay = true
 		}
+		cb.NoMoreHosts()
 	}
 }
 
@@ -401,7 +416,7 @@ func (e *Executor) become(scope map[string]any, kw Keywords) (*connection.Become
 }
 
 // record updates a host's stats for a task's status.
-func (h *hostState) record(st taskStatus, ignored bool) {
+func (h *hostState) record(st taskStatus, ignored bool, changed ...bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	switch st {
@@ -416,6 +431,9 @@ func (h *hostState) record(st taskStatus, ignored bool) {
 		if ignored {
 			h.stats.Ok++
 			h.stats.Ignored++
+			if len(changed) > 0 && changed[0] {
+				h.stats.Changed++
+			}
 		} else {
 			h.stats.Failed++
 			h.failed = true
@@ -687,11 +705,11 @@ func (e *Executor) reportFailure(pr *playRun, t *Task, h *hostState, err error) 
 	if errors.As(err, &ue) {
 		res["unreachable"] = true
 		res["changed"] = false
-		e.opts.Callback.Unreachable(h.name, res)
+		e.cb(h).Unreachable(h.name, res)
 		h.record(statusUnreachable, false)
 		return
 	}
-	e.opts.Callback.TaskResult(h.name, t, statusFailed, res, false, nil)
+	e.cb(h).TaskResult(h.name, t, statusFailed, res, false, nil)
 	h.record(statusFailed, false)
 }
 

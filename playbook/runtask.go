@@ -29,7 +29,7 @@ func (e *Executor) runOnHost(ctx context.Context, pr *playRun, t *Task, fr *fram
 			ignoreErrors = truthy(v)
 		}
 	}
-	cb := e.opts.Callback
+	cb := e.cb(h)
 
 	var res modules.Result
 	var st taskStatus
@@ -78,7 +78,7 @@ func (e *Executor) runOnHost(ctx context.Context, pr *playRun, t *Task, fr *fram
 	} else {
 		cb.TaskResult(host, t, st, modules.Result{"changed": false, "skipped": true}, false, fr)
 	}
-	h.record(st, st == statusFailed && ignoreErrors)
+	h.record(st, st == statusFailed && ignoreErrors, res.Changed())
 	if st == statusChanged && len(t.Notify) > 0 {
 		names := make([]string, 0, len(t.Notify))
 		for _, n := range t.Notify {
@@ -182,7 +182,7 @@ func (e *Executor) runLoop(ctx context.Context, pr *playRun, t *Task, fr *frame,
 				lbl = v
 			}
 		}
-		e.opts.Callback.ItemResult(h.name, t, st, r, lbl, st == statusFailed && ignoreErrors)
+		e.cb(h).ItemResult(h.name, t, st, r, lbl, st == statusFailed && ignoreErrors)
 		switch st {
 		case statusChanged:
 			changed = true
@@ -356,7 +356,7 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 			st = statusFailed
 			break
 		}
-		e.opts.Callback.Retry(h.name, t, attempt, retries+1-attempt, res)
+		e.cb(h).Retry(h.name, t, attempt, retries+1-attempt, res)
 		select {
 		case <-ctx.Done():
 			return modules.Failf("interrupted"), statusFailed
