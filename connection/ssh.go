@@ -112,9 +112,15 @@ func connectHop(ctx context.Context, via *ssh.Client, t *sshTarget, a *auth, pas
 	dctx, cancel := context.WithTimeout(ctx, t.timeout)
 	defer cancel()
 	var conn net.Conn
-	if via == nil {
+	switch {
+	case via == nil && t.proxyCmd != "":
+		conn, err = dialCommand(t.proxyCmd, t.hostname, t.port)
+		if err != nil {
+			return nil, err
+		}
+	case via == nil:
 		conn, err = (&net.Dialer{}).DialContext(dctx, "tcp", addr)
-	} else {
+	default:
 		conn, err = via.DialContext(dctx, "tcp", addr)
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -533,6 +534,40 @@ func TestSSHProxyJump(t *testing.T) {
 	require.ErrorContains(t, err, "Host key verification failed.")
 }
 
+func TestSSHProxyCommand(t *testing.T) {
+	t.Parallel()
+	if _, err := osexecLookPath("ssh"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ssh client not installed")
+		}
+		t.Skip("ssh client not installed")
+	}
+	jump := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.37", Config: []string{"LogLevel DEBUG1"}})
+	target := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.38"})
+	p := testParams(t, target)
+	p.ExtraSSHArgs = fmt.Sprintf(`-o ProxyCommand="ssh -F /dev/null -i %s -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -p %d -W %%h:%%p -q root@127.0.0.37"`, jump.KeyFile, jump.Port)
+	c := dial(t, p)
+	require.Equal(t, "root\n", string(exec1(t, c, "id -un", nil).Stdout))
+	require.NoError(t, c.PutFile(ctx(t), filepath.Join(t.TempDir(), "f"), strings.NewReader("x"), nil))
+	require.Contains(t, jump.Log(), fmt.Sprintf("127.0.0.38 port %d", target.Port), "the connection went through the proxy command")
+	require.NoError(t, c.Close())
+
+	// A proxy command that fails: unreachable, with what it said.
+	p.ExtraSSHArgs = `-o "ProxyCommand=echo no route to %h >&2; exit 1"`
+	_, err := Dial(ctx(t), p)
+	var ue *UnreachableError
+	require.ErrorAs(t, err, &ue)
+	require.ErrorContains(t, err, "no route to 127.0.0.38")
+
+	// A proxy command that never answers: the connect timeout.
+	p.ExtraSSHArgs = `-o "ProxyCommand=sleep 20"`
+	p.ConnectTimeout = 1
+	start := time.Now()
+	_, err = Dial(ctx(t), p)
+	require.ErrorAs(t, err, &ue)
+	require.Less(t, time.Since(start), 5*time.Second)
+}
+
 func TestSSHPasswordAuth(t *testing.T) {
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.29", PasswordAuth: true})
 	u := sshdtest.NewUser(t, sshdtest.NoSudo, "")
@@ -777,6 +812,8 @@ func (px *proxy) cut() {
 	}
 	px.conns = nil
 }
+
+var osexecLookPath = exec.LookPath
 
 func freePort(t *testing.T, addr string) int {
 	l, err := net.Listen("tcp", addr+":0")

@@ -23,6 +23,7 @@ type sshTarget struct {
 	keyFiles   []string // asked for: a missing one is reported
 	extraKeys  []string // default keys, used when present
 	proxyJump  []string // jump hosts in order, each [user@]host[:port]
+	proxyCmd   string   // ProxyCommand, %-tokens expanded; used without jumps
 	checkKeys  bool
 	acceptNew  bool // StrictHostKeyChecking=accept-new: unknown keys pass
 	knownHosts []string
@@ -316,6 +317,9 @@ func targetFor(alias string, cfg *ssh_config.Config, args *sshArgs, userName str
 			}
 		}
 	}
+	if pc := get("ProxyCommand"); pc != "" && !strings.EqualFold(pc, "none") && len(t.proxyJump) == 0 {
+		t.proxyCmd = expandTokens(pc, alias, t.hostname, t.port, t.user)
+	}
 	return t, nil
 }
 
@@ -356,6 +360,6 @@ func jumpTarget(spec string, cfg *ssh_config.Config) (*sshTarget, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.proxyJump = nil
+	t.proxyJump, t.proxyCmd = nil, ""
 	return t, nil
 }
