@@ -60,7 +60,7 @@ func (s *state) resolveVar(name string) (any, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
-	if name == "hostvars" || name == "vars" || raw == nil {
+	if _, lazy := raw.(LazyMap); lazy || name == "vars" || raw == nil {
 		return raw, true, nil
 	}
 	if !needsTemplating(raw, s.t.sx) {
@@ -98,6 +98,8 @@ func reprForHint(v any) string {
 // needsTemplating says whether v holds a string with a template marker.
 func needsTemplating(v any, sx syntax) bool {
 	switch x := v.(type) {
+	case Unsafe:
+		return true
 	case string:
 		return isPossiblyTemplate(x, sx)
 	case []any:
@@ -130,6 +132,8 @@ func (s *state) templateValue(v any, convert bool) (any, error) {
 		return nil, &Error{Msg: "maximum recursion depth exceeded while templating"}
 	}
 	switch x := v.(type) {
+	case Unsafe:
+		return string(x), nil
 	case string:
 		if !isPossiblyTemplate(x, s.t.sx) {
 			return x, nil
@@ -549,7 +553,7 @@ func iterate(v any) ([]any, error) {
 		return x, nil
 	case tuple:
 		return x, nil
-	case map[string]any, *odict:
+	case map[string]any, *odict, LazyMap:
 		keys, _ := dictKeys(x)
 		out := make([]any, len(keys))
 		for i, k := range keys {
@@ -1188,6 +1192,15 @@ func getAttr(obj any, name string) any {
 			return v
 		}
 	}
+	if lm, ok := obj.(LazyMap); ok {
+		if v, ok := dictGet(lm, name); ok {
+			return v
+		}
+		if n, ok := obj.(UndefinedNamer); ok {
+			return &Undefined{name: n.UndefinedName(name), quoted: true}
+		}
+		return &Undefined{obj: obj, hasObj: true, name: pyQuote(name)}
+	}
 	if m := method(obj, name); m != nil {
 		return m
 	}
@@ -1232,12 +1245,15 @@ func getItem(obj any, idx any) (any, error) {
 					i += n
 				}
 				if i >= 0 && i < n {
+					if u, isUnsafe := items[i].(Unsafe); isUnsafe {
+						return string(u), nil
+					}
 					return items[i], nil
 				}
 			}
 			return &Undefined{obj: obj, hasObj: true, name: pyRepr(idx), elem: true}, nil
 		}
-	case map[string]any, *odict:
+	case map[string]any, *odict, LazyMap:
 		key, isStr := idx.(string)
 		if !isStr {
 			switch idx.(type) {
@@ -1248,6 +1264,9 @@ func getItem(obj any, idx any) (any, error) {
 		if isStr {
 			if v, ok := dictGet(x, key); ok {
 				return v, nil
+			}
+			if n, ok := x.(UndefinedNamer); ok {
+				return &Undefined{name: n.UndefinedName(key), quoted: true}, nil
 			}
 		}
 	case *loopV, *namespace:

@@ -140,6 +140,9 @@ func (t *Templar) newState(vars Scope, s *Search) *state {
 // list, dict or bool is converted as Ansible does ("{{ [1,2] }}" gives a
 // list, "{{ 5 }}" the string "5", "{{ x }}" with x an int gives the int).
 func (t *Templar) Template(v any, vars Scope, s *Search) (res any, err error) {
+	if str, ok := v.(string); ok && !isPossiblyTemplate(str, t.sx) {
+		return str, nil
+	}
 	defer recoverPanic(&err)
 	st := t.newState(vars, s)
 	out, err := st.templateValue(v, true)

@@ -25,15 +25,15 @@ func TestNativeTypes(t *testing.T) {
 	tp := New(Options{})
 	vars := Scope{"n": 5, "f": 1.5, "b": true, "l": []any{1, 2}, "nothing": nil}
 	for src, want := range map[string]any{
-		"{{ n }}":       5,
-		"{{ f }}":       1.5,
-		"{{ b }}":       true,
-		"{{ nothing }}": nil,
-		"{{ l }}":       []any{1, 2},
-		"{{ 5 }}":       "5",
-		"{{ [1, 2] }}":  []any{1, 2},
-		"a{{ 1 }}":      "a1",
-		"{{ n + 1 }}":   "6",
+		"{{ n }}":               5,
+		"{{ f }}":               1.5,
+		"{{ b }}":               true,
+		"{{ nothing }}":         nil,
+		"{{ l }}":               []any{1, 2},
+		"{{ 5 }}":               "5",
+		"{{ [1, 2] }}":          []any{1, 2},
+		"a{{ 1 }}":              "a1",
+		"{{ n + 1 }}":           "6",
 		"{{ {'a': [1, 'x']} }}": map[string]any{"a": []any{1, "x"}},
 	} {
 		got, err := tp.Template(src, vars, nil)
@@ -168,4 +168,72 @@ func TestPythonRandom(t *testing.T) {
 	// random.Random(42).randrange(100) and Random('web1').randrange(100) in CPython 3.11.
 	require.Equal(t, 81, seedPy(42).randbelow(100))
 	require.Equal(t, 41, seedPy("web1").randbelow(100))
+}
+
+type fakeHostvars map[string]map[string]any
+
+func (h fakeHostvars) Get(k string) (any, bool) {
+	v, ok := h[k]
+	return v, ok
+}
+
+func (h fakeHostvars) Keys() []string {
+	var keys []string
+	for k := range h {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+func (h fakeHostvars) UndefinedName(k string) string { return "hostvars['" + k + "']" }
+
+func TestLazyMapHostvars(t *testing.T) {
+	tp := New(Options{})
+	vars := Scope{"hostvars": fakeHostvars{"web1": {"ip": "10.0.0.1", "raw": "{{ not_templated }}"}}}
+	got, err := tp.Template("{{ hostvars['web1'].ip }} {{ hostvars.web1['ip'] }}", vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, "10.0.0.1 10.0.0.1", got)
+	got, err = tp.Template("{{ hostvars.web1.raw }}", vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, "{{ not_templated }}", got)
+	_, err = tp.Template("{{ hostvars['nohost'].ip }}", vars, nil)
+	require.EqualError(t, err, `"hostvars['nohost']" is undefined`)
+	ok, err := tp.Conditional("hostvars['nohost'] is defined", vars, nil)
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+// TestUnsafeNeverTemplated: values registered from hosts must never run
+// as templates on the controller.
+func TestUnsafeNeverTemplated(t *testing.T) {
+	tp := New(Options{})
+	evil := Unsafe("{{ lookup('pipe', 'echo pwned') }}")
+	vars := Scope{"out": evil, "reg": map[string]any{"stdout": evil, "lines": []any{evil}}}
+	for _, src := range []string{"{{ out }}", "{{ reg.stdout }}", "{{ reg['stdout'] }}", "{{ reg.lines[0] }}", "{{ reg.stdout | upper | lower }}"} {
+		got, err := tp.Template(src, vars, nil)
+		require.NoError(t, err, src)
+		require.Equal(t, string(evil), got, src)
+	}
+	got, err := tp.Template(evil, nil, nil)
+	require.NoError(t, err)
+	require.Equal(t, string(evil), got)
+}
+
+func BenchmarkTemplatePlain(b *testing.B) {
+	tp := New(Options{})
+	for i := 0; i < b.N; i++ {
+		_, _ = tp.Template("just a string with no markers", nil, nil)
+	}
+}
+
+func BenchmarkTemplateExpr(b *testing.B) {
+	tp := New(Options{})
+	vars := testVars()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		_, err := tp.Template("{{ users | selectattr('admin', 'defined') | map(attribute='name') | join(',') }} {{ omero.server.version is version('5.6', '>=') }}", vars, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }

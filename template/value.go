@@ -39,6 +39,8 @@ type Undefined struct {
 	// soft is Jinja2's plain Undefined (from "x if c" without else): it
 	// prints as "" and is false.
 	soft bool
+	// quoted names are printed with double quotes ("hostvars['x']").
+	quoted bool
 }
 
 func (u *Undefined) message() string {
@@ -46,6 +48,9 @@ func (u *Undefined) message() string {
 		return u.hint
 	}
 	if !u.hasObj {
+		if u.quoted {
+			return fmt.Sprintf("%s is undefined", pyQuote(u.name))
+		}
 		return fmt.Sprintf("'%s' is undefined", u.name)
 	}
 	if u.elem {
@@ -107,6 +112,8 @@ func pyTypeName(v any) string {
 		return "LoopContext"
 	case *namespace:
 		return "Namespace"
+	case LazyMap:
+		return "HostVars"
 	}
 	if isCallable(v) {
 		return "function"
@@ -142,6 +149,8 @@ func truth(v any) (bool, error) {
 		return len(x) > 0, nil
 	case *odict:
 		return len(x.keys) > 0, nil
+	case LazyMap:
+		return len(x.Keys()) > 0, nil
 	case *Undefined:
 		if x.soft {
 			return false, nil
@@ -217,6 +226,8 @@ func dictKeys(v any) ([]string, bool) {
 		return sortedKeys(x), true
 	case *odict:
 		return x.keys, true
+	case LazyMap:
+		return x.Keys(), true
 	}
 	return nil, false
 }
@@ -225,9 +236,18 @@ func dictGet(v any, k string) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		r, ok := x[k]
+		if u, isUnsafe := r.(Unsafe); isUnsafe {
+			r = string(u)
+		}
 		return r, ok
 	case *odict:
 		r, ok := x.m[k]
+		return r, ok
+	case LazyMap:
+		r, ok := x.Get(k)
+		if u, isUnsafe := r.(Unsafe); isUnsafe {
+			r = string(u)
+		}
 		return r, ok
 	}
 	return nil, false
@@ -235,11 +255,30 @@ func dictGet(v any, k string) (any, bool) {
 
 func isDict(v any) bool {
 	switch v.(type) {
-	case map[string]any, *odict:
+	case map[string]any, *odict, LazyMap:
 		return true
 	}
 	return false
 }
+
+// LazyMap is a mapping whose values are computed when accessed, such as
+// hostvars (each host's variables templated in that host's context). The
+// values it returns are used as they are, without further templating.
+type LazyMap interface {
+	Get(key string) (any, bool)
+	Keys() []string
+}
+
+// UndefinedNamer is optionally implemented by a LazyMap to name a missing
+// key as Ansible does, e.g. hostvars['nohost'] for "\"hostvars['nohost']\" is undefined".
+type UndefinedNamer interface {
+	UndefinedName(key string) string
+}
+
+// Unsafe is a string that is never templated (Ansible's !unsafe and
+// AnsibleUnsafeText: registered results, facts). In templates it is a plain
+// string.
+type Unsafe string
 
 // seqItems returns the elements of a list or tuple.
 func seqItems(v any) ([]any, bool) {
