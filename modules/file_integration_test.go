@@ -341,9 +341,83 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 	if m, ok := a["msg"].(string); ok {
 		require.Equal(t, m, strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir), "msg")
 	}
-	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched"} {
+	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched", "backup"} {
 		if v, ok := a[k]; ok {
 			require.Equal(t, fmt.Sprint(v), fmt.Sprint(got[k]), k)
 		}
 	}
+	if ad, ok := a["diff"]; ok {
+		require.Equal(t, ansibleDiffs(ad, adir), omeprovDiffs(t, got["diff"], odir), "diff")
+	}
+}
+
+// diffPair is one diff's before and after, with the case's directory
+// written DIR and times left out.
+type diffPair struct{ Before, After string }
+
+func normDiffText(v any, dir string) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.ReplaceAll(x, dir, "DIR")
+	case map[string]any:
+		m := map[string]any{}
+		for k, e := range x {
+			if k != "atime" && k != "mtime" {
+				m[k] = e
+			}
+		}
+		b, _ := json.Marshal(m)
+		return strings.ReplaceAll(string(b), dir, "DIR")
+	}
+	return fmt.Sprint(v)
+}
+
+func ansibleDiffs(d any, dir string) []diffPair {
+	var list []any
+	switch x := d.(type) {
+	case []any:
+		list = x
+	default:
+		list = []any{x}
+	}
+	var out []diffPair
+	for _, e := range list {
+		m, _ := e.(map[string]any)
+		out = append(out, diffPair{normDiffText(m["before"], dir), normDiffText(m["after"], dir)})
+	}
+	return out
+}
+
+func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
+	var list []modules.Diff
+	switch x := d.(type) {
+	case modules.Diff:
+		list = []modules.Diff{x}
+	case []modules.Diff:
+		list = x
+	case nil:
+		return nil
+	default:
+		t.Fatalf("diff of type %T", d)
+	}
+	var out []diffPair
+	for _, e := range list {
+		p := diffPair{}
+		for i, s := range []string{e.Before, e.After} {
+			var v any = s
+			var m map[string]any
+			if strings.HasPrefix(s, "{") && json.Unmarshal([]byte(s), &m) == nil {
+				v = m
+			}
+			if i == 0 {
+				p.Before = normDiffText(v, dir)
+			} else {
+				p.After = normDiffText(v, dir)
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
