@@ -181,28 +181,40 @@ func dialError(t *sshTarget, err error, viaJump bool) error {
 	return fmt.Errorf("ssh: connect to host %s port %d: %s", t.hostname, t.port, reason)
 }
 
-// auth gathers client credentials: ssh-agent and key files.
+// auth gathers client credentials: ssh-agents and key files.
 type auth struct {
-	agentConn net.Conn
-	agent     agent.ExtendedAgent
-	files     map[string]ssh.Signer // parsed key files by path
-	warnings  []string
-	warned    map[string]bool
+	agents   map[string]agent.ExtendedAgent // by socket path; nil when unreachable
+	conns    []net.Conn
+	files    map[string]ssh.Signer // parsed key files by path
+	warnings []string
+	warned   map[string]bool
 }
 
 func newAuth() *auth {
-	a := &auth{files: map[string]ssh.Signer{}, warned: map[string]bool{}}
-	if sock := os.Getenv("SSH_AUTH_SOCK"); sock != "" {
-		if c, err := net.DialTimeout("unix", sock, 2*time.Second); err == nil {
-			a.agentConn, a.agent = c, agent.NewClient(c)
-		}
+	return &auth{agents: map[string]agent.ExtendedAgent{}, files: map[string]ssh.Signer{}, warned: map[string]bool{}}
+}
+
+// agent returns the ssh-agent at sock, connecting once.
+func (a *auth) agent(sock string) agent.ExtendedAgent {
+	if sock == "" {
+		return nil
 	}
-	return a
+	if ag, ok := a.agents[sock]; ok {
+		return ag
+	}
+	a.agents[sock] = nil
+	c, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return nil
+	}
+	a.conns = append(a.conns, c)
+	a.agents[sock] = agent.NewClient(c)
+	return a.agents[sock]
 }
 
 func (a *auth) close() {
-	if a.agentConn != nil {
-		_ = a.agentConn.Close()
+	for _, c := range a.conns {
+		_ = c.Close()
 	}
 }
 
@@ -260,15 +272,20 @@ func (a *auth) methods(t *sshTarget, password string) ([]ssh.AuthMethod, []strin
 	for _, f := range t.keyFiles {
 		add(a.load(f, true))
 	}
-	if a.agent != nil {
-		if ss, err := a.agent.Signers(); err == nil {
+	// IdentitiesOnly: only the named key files (agent keys for them are
+	// still used, as by ssh, but with files on disk they are not needed).
+	only := t.identitiesOnly && len(t.keyFiles) > 0
+	if ag := a.agent(t.agentSock); ag != nil && !only {
+		if ss, err := ag.Signers(); err == nil {
 			for _, s := range ss {
 				add(s)
 			}
 		}
 	}
-	for _, f := range t.extraKeys {
-		add(a.load(f, false))
+	if !only {
+		for _, f := range t.extraKeys {
+			add(a.load(f, false))
+		}
 	}
 	var methods []ssh.AuthMethod
 	var names []string

@@ -644,6 +644,29 @@ func TestSSHAgent(t *testing.T) {
 	p.PrivateKeyFiles = nil
 	c := dial(t, p)
 	require.Equal(t, "root\n", string(exec1(t, c, "id -un", nil).Stdout))
+
+	// IdentityAgent none: no agent, no key.
+	p.ExtraSSHArgs = "-o IdentityAgent=none"
+	_, err = Dial(ctx(t), p)
+	var ue *UnreachableError
+	require.ErrorAs(t, err, &ue)
+
+	// IdentitiesOnly with a wrong key file: the agent's key is not tried.
+	wrong, _ := sshdtest.GenerateKey(t)
+	p.PrivateKeyFiles = []string{wrong}
+	p.ExtraSSHArgs = "-o IdentitiesOnly=yes"
+	_, err = Dial(ctx(t), p)
+	require.ErrorAs(t, err, &ue)
+	p.ExtraSSHArgs = ""
+	c = dial(t, p) // without it the agent's key is tried after the file
+	require.Equal(t, "root\n", string(exec1(t, c, "id -un", nil).Stdout))
+
+	// IdentityAgent names the socket when SSH_AUTH_SOCK is not set.
+	t.Setenv("SSH_AUTH_SOCK", "")
+	p.PrivateKeyFiles = nil
+	p.ExtraSSHArgs = "-o IdentityAgent=" + sock
+	c = dial(t, p)
+	require.Equal(t, "root\n", string(exec1(t, c, "id -un", nil).Stdout))
 }
 
 func TestSSHUnreachable(t *testing.T) {

@@ -16,19 +16,22 @@ import (
 // sshTarget is one host to reach over SSH, with everything resolved from
 // Params, the ssh arguments and ~/.ssh/config.
 type sshTarget struct {
-	alias      string // the name asked for
-	hostname   string // the address dialled
-	port       int
-	user       string
-	keyFiles   []string // asked for: a missing one is reported
-	extraKeys  []string // default keys, used when present
-	proxyJump  []string // jump hosts in order, each [user@]host[:port]
-	proxyCmd   string   // ProxyCommand, %-tokens expanded; used without jumps
-	checkKeys  bool
-	acceptNew  bool // StrictHostKeyChecking=accept-new: unknown keys pass
-	knownHosts []string
-	timeout    time.Duration
-	keepalive  time.Duration
+	alias     string // the name asked for
+	hostname  string // the address dialled
+	port      int
+	user      string
+	keyFiles  []string // asked for: a missing one is reported
+	extraKeys []string // default keys, used when present
+	proxyJump []string // jump hosts in order, each [user@]host[:port]
+	proxyCmd  string   // ProxyCommand, %-tokens expanded; used without jumps
+	agentSock string   // ssh-agent socket; "" for none
+	// identitiesOnly: use only keyFiles, not the agent's other keys.
+	identitiesOnly bool
+	checkKeys      bool
+	acceptNew      bool // StrictHostKeyChecking=accept-new: unknown keys pass
+	knownHosts     []string
+	timeout        time.Duration
+	keepalive      time.Duration
 }
 
 // sshArgs are the settings found in ansible_ssh_common_args and friends.
@@ -317,6 +320,17 @@ func targetFor(alias string, cfg *ssh_config.Config, args *sshArgs, userName str
 			}
 		}
 	}
+	t.agentSock = os.Getenv("SSH_AUTH_SOCK")
+	switch ia := get("IdentityAgent"); {
+	case strings.EqualFold(ia, "none"):
+		t.agentSock = ""
+	case ia == "SSH_AUTH_SOCK" || ia == "":
+	case strings.HasPrefix(ia, "$"):
+		t.agentSock = os.Getenv(strings.Trim(ia[1:], "{}"))
+	default:
+		t.agentSock = expandTokens(ia, alias, t.hostname, t.port, t.user)
+	}
+	t.identitiesOnly = strings.EqualFold(get("IdentitiesOnly"), "yes")
 	if pc := get("ProxyCommand"); pc != "" && !strings.EqualFold(pc, "none") && len(t.proxyJump) == 0 {
 		t.proxyCmd = expandTokens(pc, alias, t.hostname, t.port, t.user)
 	}
