@@ -102,6 +102,9 @@ func writePlaybook(t *testing.T, dir string) string {
 // runAnsible runs the playbook and returns one result per row.
 func runAnsible(t *testing.T) []result {
 	t.Helper()
+	if testing.Short() && os.Getenv("CI") == "" {
+		t.Skip("runs ansible-playbook for several minutes; skipped with -short")
+	}
 	if _, err := exec.LookPath("ansible-playbook"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("ansible-playbook is required when CI is set")

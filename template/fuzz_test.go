@@ -1,6 +1,7 @@
 package template
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -21,13 +22,16 @@ func FuzzTemplate(f *testing.F) {
 		if len(src) > 4096 {
 			return
 		}
-		body, err := tp.parse(src, defaultSyntax(), true)
-		if err == nil && body == nil && src != "" {
-			_ = body
-		}
-		_, _ = tp.Template(src, vars, nil)
-		_, _ = tp.Conditional(src, vars, nil)
-		_, _ = tp.RenderFile(src, vars, nil, FileOptions{})
+		_, _ = tp.parse(src, defaultSyntax(), true)
 		_, _ = literalEval(src)
+		// The API turns panics into "internal error"; the fuzzer must see them.
+		_, err1 := tp.Template(src, vars, nil)
+		_, err2 := tp.Conditional(src, vars, nil)
+		_, err3 := tp.RenderFile(src, vars, nil, FileOptions{})
+		for _, err := range []error{err1, err2, err3} {
+			if err != nil && strings.Contains(err.Error(), "internal error") {
+				t.Fatalf("%q: %v", src, err)
+			}
+		}
 	})
 }

@@ -141,7 +141,7 @@ func (t *Templar) newState(vars Scope, s *Search) *state {
 // list, "{{ 5 }}" the string "5", "{{ x }}" with x an int gives the int).
 func (t *Templar) Template(v any, vars Scope, s *Search) (res any, err error) {
 	if str, ok := v.(string); ok && !isPossiblyTemplate(str, t.sx) {
-		return str, nil
+		return v, nil
 	}
 	defer recoverPanic(&err)
 	st := t.newState(vars, s)
