@@ -275,13 +275,14 @@ func (d *data) addHost(name, groupName string, port *int) (*host, error) {
 		}
 		d.hosts[name] = h
 		d.hostOrder = append(d.hostOrder, h)
+		// As InventoryData.add_host, through set_variable: a group of the
+		// same name gets these instead of the host.
+		var file, dir any
 		if d.currentSource != "" {
-			h.vars["inventory_file"] = d.currentSource
-			h.vars["inventory_dir"] = sourceDir(d.currentSource)
-		} else {
-			h.vars["inventory_file"] = nil
-			h.vars["inventory_dir"] = nil
+			file, dir = d.currentSource, sourceDir(d.currentSource)
 		}
+		_ = d.setVariable(name, "inventory_file", file)
+		_ = d.setVariable(name, "inventory_dir", dir)
 		if isLocalhost(name) {
 			if d.localhost == nil {
 				d.localhost = h

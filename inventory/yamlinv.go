@@ -214,14 +214,15 @@ func (p *yamlInv) host(groupName string, it ypair) error {
 	return nil
 }
 
-// varKey is a variable name; a non-string key takes its Python spelling.
+// varKey is a variable name; a key that is not a string (yes:, 1:, ~:)
+// takes the spelling ansible-inventory's JSON gives it ("true", "1", "null").
 func (p *yamlInv) varKey(n *yaml.Node) (string, error) {
 	v, err := yaml11.Value(n, p.path)
 	if err != nil {
 		return "", err
 	}
-	if s, ok := v.(string); ok {
-		return s, nil
+	if k, ok := dictKey(v); ok {
+		return k, nil
 	}
 	return pyStr(v), nil
 }
@@ -241,10 +242,7 @@ func (p *yamlInv) pairs(n *yaml.Node) ([]ypair, error) {
 		if err != nil {
 			return nil, err
 		}
-		id := fmt.Sprintf("%T:%v", kval, pyStr(kval))
-		if kval == nil {
-			id = "nil"
-		}
+		id := pyKeyID(kval)
 		if i, ok := index[id]; ok {
 			out[i].value = kv.value
 			continue
@@ -402,4 +400,28 @@ func pyTypeName(v any) string {
 		return "<class 'dict'>"
 	}
 	return fmt.Sprintf("<class '%T'>", v)
+}
+
+// pyKeyID identifies a dict key as Python's hash and == do: True, 1 and
+// 1.0 are the same key.
+func pyKeyID(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "nil"
+	case string:
+		return "s:" + v
+	case bool:
+		if v {
+			return "n:1"
+		}
+		return "n:0"
+	case int:
+		return fmt.Sprintf("n:%d", v)
+	case float64:
+		if v == float64(int64(v)) {
+			return fmt.Sprintf("n:%d", int64(v))
+		}
+		return fmt.Sprintf("f:%v", v)
+	}
+	return fmt.Sprintf("%T:%v", v, pyStr(v))
 }
