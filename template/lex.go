@@ -1,6 +1,7 @@
 package template
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -23,6 +24,9 @@ const (
 	tFloat
 	tOp
 	tEOF
+	// tErr is a lexer error, reported when the parser reaches it as Jinja2's
+	// lazy token stream does.
+	tErr
 )
 
 type token struct {
@@ -107,6 +111,11 @@ func lex(src string, sx syntax) (toks []token, err error) {
 	}
 	l := &lexer{src: src, line: 1, sx: sx}
 	if err := l.run(); err != nil {
+		var se *SyntaxError
+		if errors.As(err, &se) {
+			l.toks = append(l.toks, token{typ: tErr, val: se.Msg, line: se.Line})
+			return l.toks, nil
+		}
 		return nil, err
 	}
 	l.toks = append(l.toks, token{typ: tEOF, line: l.line})
@@ -313,7 +322,7 @@ func (l *lexer) tag(begin, end tokType, endDelim string) error {
 		case c == '"' || c == '\'':
 			s, n, err := lexString(rest)
 			if err != nil {
-				return synErr(l.line, "%s", err.Error())
+				return synErr(l.line, "unexpected char %s at %d", pyRepr(rest[:1]), l.pos)
 			}
 			l.toks = append(l.toks, token{typ: tString, val: s, line: l.line})
 			if begin == tVarBegin {

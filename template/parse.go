@@ -171,18 +171,34 @@ func (p *parser) expectOp(v string) error {
 }
 
 func (p *parser) unexpected(t token, want string) error {
-	if t.typ == tEOF {
+	switch t.typ {
+	case tErr:
+		return synErr(t.line, "%s", t.val)
+	case tEOF:
 		return synErr(t.line, "unexpected end of template, expected %s.", want)
 	}
 	return synErr(t.line, "expected token %s, got %s", want, tokDesc(t))
 }
 
+// tokDesc is Jinja2's repr(describe_token(t)).
 func tokDesc(t token) string {
 	switch t.typ {
 	case tName, tOp:
-		return "'" + t.val + "'"
+		return pyQuote(t.val)
+	case tVarEnd:
+		return "'end of print statement'"
+	case tBlockEnd:
+		return "'end of statement block'"
+	case tString:
+		return "'string'"
+	case tInt:
+		return "'integer'"
+	case tFloat:
+		return "'float'"
+	case tEOF:
+		return "'end of template'"
 	}
-	return t.String()
+	return pyQuote(t.String())
 }
 
 func (p *parser) expectName() (string, error) {
@@ -219,6 +235,8 @@ func (p *parser) subparse(ends []string) ([]stmt, string, error) {
 	for {
 		t := p.next()
 		switch t.typ {
+		case tErr:
+			return nil, "", synErr(t.line, "%s", t.val)
 		case tEOF:
 			if ends != nil {
 				return nil, "", synErr(t.line, "Unexpected end of template. Jinja was looking for the following tags: %s. The innermost block that needs to be closed is '%s'.", tagList(ends), strings.TrimPrefix(ends[len(ends)-1], "end"))
@@ -624,6 +642,13 @@ func (p *parser) parseInclude() (stmt, error) {
 
 // parseTuple parses an expression or a bare tuple ("a, b").
 func (p *parser) parseTuple(withCond, simplified bool) (expr, error) {
+	if p.tupleEnd() {
+		t := p.peek()
+		if t.typ == tErr {
+			return nil, synErr(t.line, "%s", t.val)
+		}
+		return nil, synErr(t.line, "Expected an expression, got %s", tokDesc(t))
+	}
 	var items []expr
 	trailingComma := false
 	for {
@@ -972,10 +997,13 @@ func (p *parser) parsePrimary() (expr, error) {
 			return d, nil
 		}
 	}
-	if t.typ == tEOF {
+	switch t.typ {
+	case tErr:
+		return nil, synErr(t.line, "%s", t.val)
+	case tEOF:
 		return nil, synErr(t.line, "unexpected end of template, expected 'end of print statement'.")
 	}
-	return nil, synErr(t.line, "unexpected %s", t.String())
+	return nil, synErr(t.line, "unexpected %s", tokDesc(t))
 }
 
 // parseIntLit converts a Jinja2 integer literal; huge values become big ints.

@@ -114,7 +114,7 @@ func (t *Templar) parse(src string, sx syntax, esc bool) ([]stmt, error) {
 		p.body, err = parseTemplate(toks)
 	}
 	if err != nil {
-		p.err = &Error{Msg: fmt.Sprintf("template error while templating string: %s. String: %s", err.Error(), src)}
+		p.err = &Error{Msg: fmt.Sprintf("template error while templating string: %s. String: %s", err.Error(), text)}
 	}
 	t.mu.Lock()
 	if len(t.cache) >= maxCache {
