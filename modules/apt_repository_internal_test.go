@@ -1,7 +1,14 @@
 package modules
 
 import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
 	"testing"
+
+	"github.com/ome/omeprov/connection"
 
 	"github.com/stretchr/testify/require"
 )
@@ -85,4 +92,87 @@ func TestAptRepoParseHost(t *testing.T) {
 		_, err := aptRepoMode(m)
 		require.Error(t, err, "%v", m)
 	}
+}
+
+// scriptConn is a small scripted connection for internal tests (modtest
+// imports this package, so it cannot be used here).
+type scriptConn struct {
+	replies map[string]connection.Result // by command prefix
+	cmds    []string
+	files   map[string]string
+}
+
+func (c *scriptConn) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
+	c.cmds = append(c.cmds, cmd)
+	for p, r := range c.replies {
+		if strings.HasPrefix(cmd, p) {
+			r := r
+			return &r, nil
+		}
+	}
+	return nil, fmt.Errorf("unexpected command %s", cmd)
+}
+
+func (c *scriptConn) PutFile(ctx context.Context, path string, r io.Reader, opts *connection.FileOptions) error {
+	b, _ := io.ReadAll(r)
+	c.files[path] = string(b)
+	return nil
+}
+
+func (c *scriptConn) GetFile(ctx context.Context, path string, become *connection.Become) ([]byte, error) {
+	return nil, fmt.Errorf("no")
+}
+
+func (c *scriptConn) Close() error { return nil }
+
+func TestAptRepoPPA(t *testing.T) {
+	lpCalls := 0
+	saved := aptLaunchpadInfo
+	defer func() { aptLaunchpadInfo = saved }()
+	aptLaunchpadInfo = func(ctx context.Context, owner, name string) (map[string]any, error) {
+		lpCalls++
+		require.Equal(t, []string{"deadsnakes", "ppa"}, []string{owner, name})
+		return map[string]any{"signing_key_fingerprint": "F23C5A6CF475977595C89F51BA6932366A755776"}, nil
+	}
+	listing := "default /etc/apt/sources.list\nparts /etc/apt/sources.list.d/\ncodename jammy\ntool apt-key\n"
+	newConn := func(extra string) *scriptConn {
+		return &scriptConn{files: map[string]string{}, replies: map[string]connection.Result{
+			"command -v apt-get": {Stdout: []byte(listing + extra)},
+			"apt-key export ":    {Stderr: []byte("gpg: WARNING: nothing exported\n")},
+			"apt-key adv ":       {},
+			"mkdir -p ":          {},
+			"apt-get update -q":  {},
+		}}
+	}
+	args := map[string]any{"repo": "ppa:deadsnakes/ppa", "state": "present", "update_cache": true, "update_cache_retries": 1}
+
+	c := newConn("")
+	res, err := runAptRepository(context.Background(), &Task{Args: args, Conn: c, Check: true})
+	require.NoError(t, err)
+	require.True(t, res.Changed())
+	require.Empty(t, c.files, "check mode writes nothing")
+
+	c = newConn("")
+	res, err = runAptRepository(context.Background(), &Task{Args: args, Conn: c})
+	require.NoError(t, err)
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, map[string]string{"/etc/apt/sources.list.d/ppa_deadsnakes_ppa_jammy.list": "deb http://ppa.launchpad.net/deadsnakes/ppa/ubuntu jammy main\n"}, c.files)
+	require.Contains(t, c.cmds, "apt-key adv --recv-keys --no-tty --keyserver hkp://keyserver.ubuntu.com:80 F23C5A6CF475977595C89F51BA6932366A755776")
+	require.Equal(t, 2, lpCalls)
+
+	// Present already: Launchpad is not asked, nothing changes.
+	enc := base64.StdEncoding.EncodeToString([]byte("deb http://ppa.launchpad.net/deadsnakes/ppa/ubuntu jammy main\n"))
+	c = newConn("file " + enc + " /etc/apt/sources.list.d/ppa_deadsnakes_ppa_jammy.list\n")
+	res, err = runAptRepository(context.Background(), &Task{Args: args, Conn: c})
+	require.NoError(t, err)
+	require.False(t, res.Changed(), "%v", res)
+	require.Equal(t, 2, lpCalls)
+
+	// Launchpad failing is reported.
+	aptLaunchpadInfo = func(ctx context.Context, owner, name string) (map[string]any, error) {
+		return nil, fmt.Errorf("HTTP Error 404: Not Found")
+	}
+	res, err = runAptRepository(context.Background(), &Task{Args: args, Conn: newConn("")})
+	require.NoError(t, err)
+	require.Equal(t, "failed to fetch PPA information, error was: HTTP Error 404: Not Found", res["msg"])
 }
