@@ -143,7 +143,7 @@ func TestBecomeDriverChunks(t *testing.T) {
 		_, _ = stderr.Write([]byte("done\n"))
 		return 4
 	}
-	res, err := runBecome(context.Background(), fakeStarter(play), bc, strings.NewReader("payload"))
+	res, err := runBecome(context.Background(), fakeStarter(play), bc, strings.NewReader("payload"), 0)
 	require.NoError(t, err)
 	require.Equal(t, "pw", gotPassword)
 	require.Equal(t, "payload", string(res.Stdout))
@@ -165,7 +165,7 @@ func TestBecomeDriverRepromptIsIncorrect(t *testing.T) {
 		}
 		return 1
 	}
-	_, err = runBecome(context.Background(), fakeStarter(play), bc, nil)
+	_, err = runBecome(context.Background(), fakeStarter(play), bc, nil, 0)
 	var be *BecomeError
 	require.ErrorAs(t, err, &be)
 	require.Equal(t, "Incorrect sudo password", be.Error())
@@ -184,7 +184,7 @@ func TestBecomeDriverHangingPromptWithoutPassword(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = runBecome(ctx, fakeStarter(play), bc, nil)
+	_, err = runBecome(ctx, fakeStarter(play), bc, nil, 0)
 	require.EqualError(t, err, "Missing sudo password")
 }
 
@@ -197,7 +197,7 @@ func TestBecomeDriverContextCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
-	_, err = runBecome(ctx, fakeStarter(play), bc, nil)
+	_, err = runBecome(ctx, fakeStarter(play), bc, nil, 0)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -323,4 +323,30 @@ func splitAt(b []byte, n int) [][]byte {
 		b = b[n:]
 	}
 	return append(out, b)
+}
+
+// TestBecomeTimeout: a become tool that neither prompts nor starts the
+// command fails after the become timeout with Ansible's message.
+func TestBecomeTimeout(t *testing.T) {
+	bc, err := wrapBecome(&Become{}, "true")
+	require.NoError(t, err)
+	play := func(stdin io.Reader, stdout, stderr io.Writer) int {
+		_, _ = stderr.Write([]byte("sudo: looking up user in LDAP"))
+		_, _ = io.ReadAll(stdin)
+		return 1
+	}
+	start := time.Now()
+	_, err = runBecome(context.Background(), fakeStarter(play), bc, nil, 300*time.Millisecond)
+	require.EqualError(t, err, "Timeout (0s) waiting for privilege escalation prompt: sudo: looking up user in LDAP")
+	require.Less(t, time.Since(start), 3*time.Second)
+
+	// Through a real shell: a sudo stand-in that hangs.
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "sudo"), []byte("#!/bin/sh\nsleep 20\n"), 0o755))
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	c := &localConn{user: "x", timeout: time.Second}
+	start = time.Now()
+	_, err = c.Exec(ctx(t), "true", &ExecOptions{Become: &Become{}})
+	require.EqualError(t, err, "Timeout (1s) waiting for privilege escalation prompt: ")
+	require.Less(t, time.Since(start), 5*time.Second)
 }

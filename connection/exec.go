@@ -59,9 +59,18 @@ func withEnv(cmd string, env map[string]string) (string, error) {
 // login shell is.
 func shellLine(inner string) string { return "/bin/sh -c " + Quote(inner) }
 
-// run runs cmd through start as Exec specifies: environment, become, stdin
-// and exit status.
-func run(ctx context.Context, start starter, cmd string, opts *ExecOptions) (*Result, error) {
+// execHost is what running a command needs from a connection.
+type execHost interface {
+	start(ctx context.Context, line string, tty bool, stdout, stderr io.Writer) (*proc, error)
+	// becomeTimeout is how long the become tool may take to start the
+	// command (Ansible: the connection timeout plus 2 seconds).
+	becomeTimeout() time.Duration
+}
+
+// run runs cmd on h as Exec specifies: environment, become, stdin and exit
+// status.
+func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Result, error) {
+	start := h.start
 	if opts == nil {
 		opts = &ExecOptions{}
 	}
@@ -89,7 +98,7 @@ func run(ctx context.Context, start starter, cmd string, opts *ExecOptions) (*Re
 	if err != nil {
 		return nil, err
 	}
-	return runBecome(ctx, start, bc, opts.Stdin)
+	return runBecome(ctx, start, bc, opts.Stdin, h.becomeTimeout())
 }
 
 // feed copies r (if any) to w and closes w.
@@ -140,6 +149,7 @@ type becomeRun struct {
 	started   chan struct{} // closed when the marker was seen
 	abort     chan struct{} // closed when the become failed
 	aborted   bool
+	timedOut  time.Duration // the become timeout passed without the marker
 	answer    chan struct{} // a password is to be written
 	scanOut   int           // stdout offset from which to look for a su prompt
 	scanErr   int           // stderr offset from which to look for a sudo prompt
@@ -235,11 +245,22 @@ func (r *becomeRun) fail() {
 	}
 }
 
-func runBecome(ctx context.Context, start starter, bc *becomeCmd, stdin io.Reader) (*Result, error) {
+func runBecome(ctx context.Context, start starter, bc *becomeCmd, stdin io.Reader, timeout time.Duration) (*Result, error) {
 	r := &becomeRun{bc: bc, started: make(chan struct{}), abort: make(chan struct{}), answer: make(chan struct{}, 1)}
 	p, err := start(ctx, shellLine(bc.line), bc.tty, streamWriter{r, false}, streamWriter{r, true})
 	if err != nil {
 		return nil, err
+	}
+	if timeout > 0 {
+		timer := time.AfterFunc(timeout, func() {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			if !r.marker && !r.aborted {
+				r.timedOut = timeout
+				r.fail()
+			}
+		})
+		defer timer.Stop()
 	}
 	done := make(chan struct{})
 	defer close(done)
@@ -276,6 +297,14 @@ func runBecome(ctx context.Context, start starter, bc *becomeCmd, stdin io.Reade
 	if !r.marker {
 		if ctxErr := ctx.Err(); ctxErr != nil && !r.aborted {
 			return nil, ctxErr
+		}
+		if r.timedOut > 0 {
+			// Ansible's words, with what the become tool said so far.
+			said := strings.TrimSpace(string(r.stdout.Bytes()) + string(r.stderr.Bytes()))
+			if bc.prompt != "" {
+				said = strings.TrimSpace(strings.ReplaceAll(said, bc.prompt, ""))
+			}
+			return nil, &BecomeError{Method: bc.method, Msg: fmt.Sprintf("Timeout (%ds) waiting for privilege escalation prompt: %s", int(r.timedOut.Seconds()), said)}
 		}
 		return nil, bc.failure(r.stdout.Bytes(), r.stderr.Bytes(), r.prompts)
 	}

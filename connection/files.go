@@ -11,13 +11,14 @@ import (
 	pathpkg "path"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pkg/sftp"
 )
 
 // fileHost is what PutFile and GetFile need from a connection.
 type fileHost interface {
-	start(ctx context.Context, line string, tty bool, stdout, stderr io.Writer) (*proc, error)
+	execHost
 	// fileSystem gives direct file access as the login user, or an error
 	// when there is none (no SFTP server).
 	fileSystem() (fileSystem, error)
@@ -61,7 +62,7 @@ func selinuxOn(ctx context.Context, h fileHost) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.done {
-		res, err := run(ctx, h.start, selinuxScript, nil)
+		res, err := run(ctx, h, selinuxScript, nil)
 		if err != nil {
 			return false
 		}
@@ -182,14 +183,14 @@ func putDirect(ctx context.Context, h fileHost, dst string, r io.Reader, mode fs
 	}
 	selinux := selinuxOn(ctx, h)
 	if selinux && exists {
-		_, _ = run(ctx, h.start, "chcon --reference="+Quote(dst)+" "+Quote(tmp), nil)
+		_, _ = run(ctx, h, "chcon --reference="+Quote(dst)+" "+Quote(tmp), nil)
 	}
 	if err := fsys.rename(tmp, dst); err != nil {
 		return err
 	}
 	ok = true
 	if selinux && !exists {
-		_, _ = run(ctx, h.start, "command -v restorecon >/dev/null 2>&1 && restorecon "+Quote(dst), nil)
+		_, _ = run(ctx, h, "command -v restorecon >/dev/null 2>&1 && restorecon "+Quote(dst), nil)
 	}
 	return nil
 }
@@ -258,7 +259,7 @@ func putBecome(ctx context.Context, h fileHost, dst string, r io.Reader, opts *F
 // or read from stdin r when src is empty.
 func putScripted(ctx context.Context, h fileHost, dst string, r io.Reader, src string, mode fs.FileMode, become *Become) error {
 	script := putScript(dst, tempName(dst), src, mode)
-	res, err := run(ctx, h.start, script, &ExecOptions{Become: become, Stdin: r})
+	res, err := run(ctx, h, script, &ExecOptions{Become: become, Stdin: r})
 	if err != nil {
 		return err
 	}
@@ -321,7 +322,7 @@ func getFile(ctx context.Context, h fileHost, p string, become *Become) ([]byte,
 			return data, nil
 		}
 	}
-	res, err := run(ctx, h.start, "cat -- "+Quote(p), &ExecOptions{Become: become})
+	res, err := run(ctx, h, "cat -- "+Quote(p), &ExecOptions{Become: become})
 	if err != nil {
 		return nil, fmt.Errorf("get %s: %w", p, err)
 	}
@@ -411,5 +412,6 @@ func (c *sshConn) fileSystem() (fileSystem, error) {
 	return sftpFS{cl}, nil
 }
 
-func (c *sshConn) login() string       { return c.loginUser }
-func (c *sshConn) probes() *probeCache { return &c.probe }
+func (c *sshConn) login() string                { return c.loginUser }
+func (c *sshConn) becomeTimeout() time.Duration { return c.timeout }
+func (c *sshConn) probes() *probeCache          { return &c.probe }

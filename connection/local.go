@@ -15,8 +15,9 @@ import (
 
 // localConn runs commands on the controller itself.
 type localConn struct {
-	user  string
-	probe probeCache
+	user    string
+	probe   probeCache
+	timeout time.Duration // become timeout
 }
 
 // Local returns a Connection to the machine omeprov runs on
@@ -24,7 +25,7 @@ type localConn struct {
 // files are written directly. Become works as over SSH, except su with a
 // password, which needs a terminal.
 func Local() Connection {
-	return &localConn{user: localUser()}
+	return &localConn{user: localUser(), timeout: 12 * time.Second}
 }
 
 func dialLocal(context.Context, Params) (Connection, error) { return Local(), nil }
@@ -73,7 +74,7 @@ func (c *localConn) start(ctx context.Context, line string, tty bool, stdout, st
 
 // Exec runs cmd with /bin/sh on this machine.
 func (c *localConn) Exec(ctx context.Context, cmd string, opts *ExecOptions) (*Result, error) {
-	return run(ctx, c.start, cmd, opts)
+	return run(ctx, c, cmd, opts)
 }
 
 // PutFile writes r to path atomically; see Connection.
@@ -91,6 +92,7 @@ func (c *localConn) Close() error { return nil }
 
 func (c *localConn) fileSystem() (fileSystem, error) { return osFS{}, nil }
 func (c *localConn) login() string                   { return c.user }
+func (c *localConn) becomeTimeout() time.Duration    { return c.timeout }
 func (c *localConn) probes() *probeCache             { return &c.probe }
 
 // osFS is direct file access on this machine.

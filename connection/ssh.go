@@ -40,7 +40,8 @@ type sshConn struct {
 	sftp    *sftp.Client
 	sftpErr error
 
-	probe probeCache
+	probe   probeCache
+	timeout time.Duration // become timeout: connect timeout + 2 s
 }
 
 // DialSSH opens an SSH connection to p.Host as Params describe it. A
@@ -83,6 +84,7 @@ func DialSSH(ctx context.Context, p Params) (Connection, error) {
 	c := &sshConn{
 		name: p.Host, loginUser: t.user, client: client, jumps: jumps,
 		sem: make(chan struct{}, maxSessions), done: make(chan struct{}), dead: make(chan struct{}),
+		timeout: t.timeout + 2*time.Second,
 	}
 	go func() {
 		_ = client.Wait()
@@ -529,7 +531,7 @@ func (c *sshConn) newSession(ctx context.Context) (*ssh.Session, error) {
 
 // Exec runs cmd on the host in a new session on the shared connection.
 func (c *sshConn) Exec(ctx context.Context, cmd string, opts *ExecOptions) (*Result, error) {
-	return run(ctx, c.start, cmd, opts)
+	return run(ctx, c, cmd, opts)
 }
 
 // PutFile writes r to path on the host; see Connection.
