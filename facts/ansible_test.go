@@ -39,6 +39,9 @@ func (r shRunner) Exec(ctx context.Context, cmd string, opts *connection.ExecOpt
 // needTool skips (or fails under CI) when a tool is missing.
 func needTool(t *testing.T, tools ...string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("comparison with Ansible is not run with -short")
+	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			msg := tool + " is not installed (apt-get install ansible-core)"
@@ -139,7 +142,9 @@ func compareFacts(t *testing.T, ans, ours map[string]any, names []string) {
 		case "mounts":
 			compareMounts(t, a.([]any), o.([]any))
 		case "memfree_mb":
-			requireNear(t, name, a, o, 256)
+			// Free memory moves with whatever else runs on the machine.
+			total, _ := ans["ansible_memtotal_mb"].(float64)
+			requireNear(t, name, a, o, total/10)
 		case "virtualization_tech_guest", "virtualization_tech_host", "all_ipv6_addresses":
 			require.ElementsMatch(t, a, o, name)
 		case "python":
@@ -351,20 +356,16 @@ func TestAgainstAnsibleSubsets(t *testing.T) {
 			ans := ansibleSetup(t, "-i", "localhost,", "-c", "local", "-m", "setup", "-a", "gather_subset="+strings.Join(subset, ","), "localhost")
 			ours, err := Gather(context.Background(), shRunner{env: os.Environ()}, subset)
 			require.NoError(t, err)
-			for k := range ours {
-				key := "ansible_" + k
-				if k == "gather_subset" || k == "module_setup" {
-					key = k
-				}
-				_, ok := ans[key]
+			prefixed, allPrefixed := Prefixed(ours), Prefixed(all)
+			for k := range prefixed {
+				_, ok := ans[k]
 				require.True(t, ok, "omeprov gives %s, Ansible does not", k)
 			}
 			for k := range ans {
-				name := strings.TrimPrefix(k, "ansible_")
-				if _, implemented := all[name]; !implemented {
+				if _, implemented := allPrefixed[k]; !implemented {
 					continue
 				}
-				_, ok := ours[name]
+				_, ok := prefixed[k]
 				require.True(t, ok, "Ansible gives %s, omeprov does not", k)
 			}
 			require.Equal(t, ans["gather_subset"], jsonNorm(t, ours["gather_subset"]))
