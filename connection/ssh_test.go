@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
+	osexec "os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -305,6 +305,21 @@ func TestSSHBecome(t *testing.T) {
 		// A user without sudo rights.
 		_, err = co.Exec(ctx(t), "id", &ExecOptions{Become: &Become{Password: other.Password}})
 		require.Error(t, err)
+	})
+	t.Run("sudo with a hostile password", func(t *testing.T) {
+		u := sshdtest.NewUser(t, sshdtest.SudoPassword, s.PublicKey)
+		hostilePW := "p'a \"s$(id)`w|o;r&d\\ %s -n"
+		cmd := osexec.Command("chpasswd")
+		cmd.Stdin = strings.NewReader(u.Name + ":" + hostilePW + "\n")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		pp := testParams(t, s)
+		pp.User = u.Name
+		c := dial(t, pp)
+		r := exec1(t, c, "id -un", &ExecOptions{Become: &Become{Password: hostilePW}})
+		require.Equal(t, "root\n", string(r.Stdout))
+		_, err = c.Exec(ctx(t), "id -un", &ExecOptions{Become: &Become{Password: hostilePW + "x"}})
+		require.EqualError(t, err, "Incorrect sudo password")
 	})
 	t.Run("su", func(t *testing.T) {
 		r := exec1(t, root, "id -un; cat", &ExecOptions{Become: &Become{Method: "su", User: other.Name}, Stdin: strings.NewReader("x")})
@@ -836,7 +851,7 @@ func (px *proxy) cut() {
 	px.conns = nil
 }
 
-var osexecLookPath = exec.LookPath
+var osexecLookPath = osexec.LookPath
 
 func freePort(t *testing.T, addr string) int {
 	l, err := net.Listen("tcp", addr+":0")
