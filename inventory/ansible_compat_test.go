@@ -142,7 +142,10 @@ func (c compatCase) runOmeprov(t *testing.T, bin string, args ...string) ([]byte
 
 func TestAnsibleInventoryCompat(t *testing.T) {
 	bin := needTool(t, "ansible-inventory")
-	omeprov := buildOmeprov(t)
+	omeprov := ""
+	if !testing.Short() {
+		omeprov = buildOmeprov(t)
+	}
 	for _, c := range loadCompatCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
@@ -156,9 +159,11 @@ func TestAnsibleInventoryCompat(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, jsonValue(t, want), jsonValue(t, got))
 			require.Equal(t, string(want), string(got))
-			cli, code := c.runOmeprov(t, omeprov, "--list")
-			require.Equal(t, 0, code)
-			require.Equal(t, string(want), string(cli))
+			if omeprov != "" {
+				cli, code := c.runOmeprov(t, omeprov, "--list")
+				require.Equal(t, 0, code)
+				require.Equal(t, string(want), string(cli))
+			}
 
 			if testing.Short() {
 				return // the other options cost a second of ansible-inventory each
