@@ -247,17 +247,20 @@ func TestLocalFacts(t *testing.T) {
 	write("d.fact", "#!/bin/sh\necho '{\"exec\": true}'\n", 0o755)
 	write("e.fact", "#!/bin/sh\nexit 3\n", 0o755)
 	write("ignored.txt", "{}", 0o644)
-	out, err := exec.Command("/bin/sh", "-c", buildScript(map[string]bool{"local": true}, dir)).Output()
+	local := func(dir string) string {
+		return "FP=" + connection.Quote(dir) + "\n" + scriptHelpers + scriptLocal
+	}
+	out, err := exec.Command("/bin/sh", "-c", local(dir)).Output()
 	require.NoError(t, err)
-	local := localFacts(parseSections(out))
-	require.Equal(t, map[string]any{"x": []any{float64(1), "two"}}, local["a"])
-	require.Equal(t, map[string]any{"general": map[string]any{"name": "omero"}, "db": map[string]any{"port": "5432"}}, local["b"])
-	require.Equal(t, "error loading facts as JSON or ini - please check content: "+dir+"/c.fact", local["c"])
-	require.Equal(t, map[string]any{"exec": true}, local["d"])
-	require.Contains(t, local["e"], "Failure executing fact script ("+dir+"/e.fact), rc: 3")
-	require.Len(t, local, 5)
+	lf := localFacts(parseSections(out))
+	require.Equal(t, map[string]any{"x": []any{float64(1), "two"}}, lf["a"])
+	require.Equal(t, map[string]any{"general": map[string]any{"name": "omero"}, "db": map[string]any{"port": "5432"}}, lf["b"])
+	require.Equal(t, "error loading facts as JSON or ini - please check content: "+dir+"/c.fact", lf["c"])
+	require.Equal(t, map[string]any{"exec": true}, lf["d"])
+	require.Contains(t, lf["e"], "Failure executing fact script ("+dir+"/e.fact), rc: 3")
+	require.Len(t, lf, 5)
 
-	out, err = exec.Command("/bin/sh", "-c", buildScript(map[string]bool{"local": true}, dir+"/missing")).Output()
+	out, err = exec.Command("/bin/sh", "-c", local(dir+"/missing")).Output()
 	require.NoError(t, err)
 	require.Empty(t, localFacts(parseSections(out)))
 }

@@ -11,16 +11,20 @@ import (
 // ends where the next marker begins, so file contents are kept exactly.
 const marker = "@@omeprov-facts@@"
 
-// scriptCommon gathers what every platform needs. It is POSIX sh (dash,
-// bash, macOS /bin/sh) and never fails: every probe is optional. $G_HW,
-// $G_NET and $G_VIRT say whether the hardware, network and virtual
-// sections are wanted.
-const scriptCommon = `
+// scriptHelpers are the shell functions every part uses.
+const scriptHelpers = `
 m() { printf '\n` + marker + ` %s\n' "$1"; }
 # run NAME CMD...: the output of CMD, then its exit status.
 run() { n=$1; shift; m "cmd $n"; "$@" 2>/dev/null; r=$?; m "rc $n $r"; }
 # f PATH...: the content of each readable file.
 f() { for p in "$@"; do if [ -f "$p" ] && [ -r "$p" ]; then m "file $p"; cat "$p" 2>/dev/null; fi; done; }
+`
+
+// scriptCommon gathers what every platform needs. It is POSIX sh (dash,
+// bash, macOS /bin/sh) and never fails: every probe is optional. $G_HW,
+// $G_NET and $G_VIRT say whether the hardware, network and virtual
+// sections are wanted.
+const scriptCommon = `
 if env -0 >/dev/null 2>&1; then m env0; env -0; else m env; env; fi
 LC_ALL=C; export LC_ALL
 PATH="${PATH:-/usr/bin:/bin}:/sbin:/usr/sbin:/usr/local/sbin"
@@ -194,6 +198,7 @@ func buildScript(want map[string]bool, factPath string) string {
 	flag("G_HW", want["hardware"])
 	flag("G_NET", want["network"])
 	flag("G_VIRT", want["virtual"])
+	b.WriteString(scriptHelpers)
 	b.WriteString(scriptCommon)
 	b.WriteString("case $(uname -s) in\nDarwin)\n")
 	b.WriteString(scriptDarwin)
