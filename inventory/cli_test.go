@@ -25,7 +25,7 @@ func TestCommandExitCodes(t *testing.T) {
 		{[]string{"--list", "--graph"}, 5},
 		{[]string{"--host", "g"}, 5},
 		{[]string{"--graph", "nosuch"}, 5},
-		{[]string{"--list", "--vars"}, 5},
+		{[]string{"--list", "--vars"}, 0}, // ignored, as ansible-inventory does
 		{[]string{"--host", "h1"}, 0},
 		{[]string{"--graph", "g", "--vars"}, 0},
 		{[]string{"--list", "--yaml"}, 0},

@@ -70,12 +70,6 @@ tree from a group (all by default), --host NAME one host's merged variables.`,
 			if used > 1 {
 				return &exitError{code: 5, err: errors.New("Conflicting options used, only one of --host, --graph or --list can be used at the same time.")}
 			}
-			if vars && !graph {
-				return &exitError{code: 5, err: errors.New("The --vars option can only be used with --graph")}
-			}
-			if yamlOut && graph {
-				return &exitError{code: 5, err: errors.New("The --yaml option can only be used with --list or --host")}
-			}
 			inv, err := inventory.Load(inventorySources(sources))
 			if err != nil {
 				return &exitError{code: 1, err: err}
@@ -89,11 +83,10 @@ tree from a group (all by default), --host NAME one host's merged variables.`,
 			opts := inventory.OutputOptions{Export: export, PlaybookDir: playbookDir, Vars: vars}
 			var out []byte
 			switch {
+			case host != "" && yamlOut:
+				out, err = inv.HostYAML(host, opts)
 			case host != "":
 				out, err = inv.HostJSON(host, opts)
-				if err == nil && yamlOut {
-					out, err = inv.HostYAML(host, opts)
-				}
 			case graph:
 				start := "all"
 				if len(args) > 0 {
@@ -128,11 +121,11 @@ tree from a group (all by default), --host NAME one host's merged variables.`,
 	f.BoolVar(&list, "list", false, "print all groups and hosts with their variables")
 	f.BoolVar(&graph, "graph", false, "print the group tree, from the group given as argument (default all)")
 	f.StringVar(&host, "host", "", "print the variables of one host")
-	f.BoolVarP(&yamlOut, "yaml", "y", false, "print YAML instead of JSON (with --list or --host)")
-	f.BoolVar(&vars, "vars", false, "add variables to the --graph")
+	f.BoolVarP(&yamlOut, "yaml", "y", false, "print YAML instead of JSON (ignored with --graph)")
+	f.BoolVar(&vars, "vars", false, "add variables to the --graph (ignored otherwise)")
 	f.BoolVar(&export, "export", false, "print variables as defined (group vars on groups) rather than merged per host")
 	f.StringVar(&playbookDir, "playbook-dir", "", "also read group_vars/ and host_vars/ from this playbook directory")
-	f.StringVarP(&limit, "limit", "l", "", "further limit the hosts listed with a host pattern (or @file)")
+	f.StringVarP(&limit, "limit", "l", "", "further limit the hosts in _meta.hostvars with a host pattern or @file (an omeprov extension: ansible-inventory 2.14 refuses --limit)")
 	f.StringVar(&output, "output", "", "write the output to this file instead of stdout")
 	return cmd
 }
