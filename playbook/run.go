@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -548,7 +549,7 @@ func (e *Executor) runMeta(ctx context.Context, pr *playRun, t *Task, fr *frame,
 }
 
 // runIncludeTasks loads an include_tasks file for each host (grouping
-// hosts that include the same file) and runs it.
+// hosts that include the same file with the same loop item) and runs it.
 func (e *Executor) runIncludeTasks(ctx context.Context, pr *playRun, t *Task, fr *frame, hosts []string) {
 	kw := t.Keywords.inherit(fr.kw)
 	if t.Static {
@@ -559,62 +560,133 @@ func (e *Executor) runIncludeTasks(ctx context.Context, pr *playRun, t *Task, fr
 	if !e.selectedByTags(kw.Tags) {
 		return
 	}
-	// Tags on a dynamic include select the include only.
-	inner := kw
-	inner.Tags = fr.kw.Tags
+	cb := e.opts.Callback
+	tfr := &frame{kw: kw, role: fr.role, params: fr.params}
+	cb.TaskStart(e.taskTitle(t, tfr, hosts), t.Handler)
+	type group struct {
+		file    string
+		item    any
+		hasItem bool
+		hosts   []string
+		loopVar string
+	}
+	var groups []*group
+	find := func(file string, item any, hasItem bool) *group {
+		for _, g := range groups {
+			if g.file == file && g.hasItem == hasItem && reflectEqual(g.item, item) {
+				return g
+			}
+		}
+		g := &group{file: file, item: item, hasItem: hasItem}
+		groups = append(groups, g)
+		return g
+	}
 	hostvars := e.allHostVars()
-	groups := map[string][]string{}
-	var order []string
 	for _, h := range hosts {
-		scope := e.scope(pr, h, &frame{kw: kw, role: fr.role, params: fr.params}, hostvars)
-		ok, err := e.whenOK(kw.When, scope, fr, t)
-		if err != nil {
-			e.reportFailure(pr, t, e.host(h), err)
-			continue
+		hs := e.host(h)
+		scope := e.scope(pr, h, tfr, hostvars)
+		type entry struct {
+			item    any
+			hasItem bool
+			scope   map[string]any
 		}
-		if !ok {
-			continue
-		}
-		file := t.IncludeFile
-		if strings.Contains(file, "{{") {
-			v, err := e.opts.Templar.Template(file, scope, e.search(fr, t))
+		entries := []entry{{scope: scope}}
+		loopVar := "item"
+		if t.Loop != nil {
+			items, err := e.loopItems(t, fr, scope)
 			if err != nil {
-				e.reportFailure(pr, t, e.host(h), err)
+				e.reportFailure(pr, t, hs, err)
 				continue
 			}
-			file = stringOf(v)
+			if v, ok := t.LoopControl["loop_var"]; ok {
+				loopVar = stringOf(v)
+			}
+			entries = entries[:0]
+			for _, it := range items {
+				s := make(map[string]any, len(scope)+1)
+				copyInto(s, scope)
+				s[loopVar] = it
+				entries = append(entries, entry{item: it, hasItem: true, scope: s})
+			}
 		}
-		if _, seen := groups[file]; !seen {
-			order = append(order, file)
+		included := 0
+		for _, en := range entries {
+			ok, err := e.whenOK(kw.When, en.scope, fr, t)
+			if err != nil {
+				e.reportFailure(pr, t, hs, err)
+				continue
+			}
+			if !ok {
+				continue
+			}
+			file := t.IncludeFile
+			if strings.Contains(file, "{{") {
+				v, err := e.opts.Templar.Template(file, en.scope, e.search(fr, t))
+				if err != nil {
+					e.reportFailure(pr, t, hs, err)
+					continue
+				}
+				file = stringOf(v)
+			}
+			g := find(file, en.item, en.hasItem)
+			g.loopVar = loopVar
+			g.hosts = append(g.hosts, h)
+			included++
+			hs.record(statusOK, false)
 		}
-		groups[file] = append(groups[file], h)
+		if included == 0 && !hs.failed {
+			cb.TaskResult(h, t, statusSkipped, modules.Result{"changed": false, "skipped": true, "skip_reason": "Conditional result was False"}, false, tfr)
+			hs.record(statusSkipped, false)
+		}
 	}
-	for _, file := range order {
+	// Load every group's file first, and say what was included.
+	type loaded struct {
+		g     *group
+		path  string
+		tasks []*Task
+	}
+	var runs []loaded
+	for _, g := range groups {
 		tasks := t.Block
-		path := file
+		path := t.IncludeFile
 		if tasks == nil || strings.Contains(t.IncludeFile, "{{") {
 			l := &loader{opts: LoadOptions{}, roles: map[string]*Role{}}
 			ctxl := &loadCtx{file: t.Pos.File, baseDir: e.playbookDir(), role: fr.role, handler: t.Handler}
-			path = findTasksFile(file, ctxl)
+			path = findTasksFile(g.file, ctxl)
 			n, err := readYAML(path)
 			if err == nil {
 				ctxl.file = path
 				tasks, err = l.loadTaskList(n, ctxl)
 			}
 			if err != nil {
-				for _, h := range groups[file] {
+				for _, h := range g.hosts {
 					e.reportFailure(pr, t, e.host(h), err)
 				}
 				continue
 			}
 		}
-		e.opts.Callback.Included(path, groups[file])
+		label := ""
+		if g.hasItem {
+			label = " => (item=" + pyStr(g.item) + ")"
+		}
+		cb.Included(path+label, g.hosts)
+		runs = append(runs, loaded{g, path, tasks})
+	}
+	for _, r := range runs {
+		// Tags on a dynamic include select the include only.
+		inner := kw
+		inner.Tags = fr.kw.Tags
+		inner.When = fr.kw.When
 		sub := &frame{kw: inner, role: fr.role, params: mergeMaps(fr.params, t.Args)}
-		sub.kw.When = nil
 		sub.kw.Vars = mergeMaps(fr.kw.Vars, t.Keywords.Vars)
-		e.runTasks(ctx, pr, tasks, sub, groups[file])
+		if r.g.hasItem {
+			sub.kw.Vars[r.g.loopVar] = r.g.item
+		}
+		e.runTasks(ctx, pr, r.tasks, sub, e.activeOf(r.g.hosts))
 	}
 }
+
+func reflectEqual(a, b any) bool { return reflect.DeepEqual(a, b) }
 
 // runIncludeRole runs include_role and import_role.
 func (e *Executor) runIncludeRole(ctx context.Context, pr *playRun, t *Task, fr *frame, hosts []string) {
