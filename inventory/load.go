@@ -32,6 +32,7 @@ type Inventory struct {
 	playbookDirs []string
 	subset       []string // the --limit patterns, nil for none
 	vars         *varsFiles
+	srcDirs      []string // sourceDirs, computed once by Load
 }
 
 // Load reads the inventory sources given to -i, in order (files,
@@ -65,7 +66,8 @@ func Load(sources []string) (*Inventory, error) {
 	} else if len(sources) > 0 || envBool("ANSIBLE_INVENTORY_UNPARSED_WARNING", true) {
 		inv.d.warn("No inventory was parsed, only implicit localhost is available")
 	}
-	if err := inv.loadVars(inv.sourceDirs()); err != nil {
+	inv.srcDirs = inv.computeSourceDirs()
+	if err := inv.loadVars(inv.srcDirs); err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	return inv, nil
@@ -282,7 +284,9 @@ func parseHostList(d *data, list string) {
 
 // sourceDirs are the directories whose group_vars/ and host_vars/ belong
 // to the inventory: each source directory, or each source file's directory.
-func (inv *Inventory) sourceDirs() []string {
+func (inv *Inventory) sourceDirs() []string { return inv.srcDirs }
+
+func (inv *Inventory) computeSourceDirs() []string {
 	var dirs []string
 	for _, s := range inv.sources {
 		if s == "" || (strings.Contains(s, ",") && !exists(s)) {
