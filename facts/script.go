@@ -55,19 +55,19 @@ u=${LOGNAME:-${USER:-${LNAME:-${USERNAME:-}}}}
 [ -n "$u" ] || u=$(id -un 2>/dev/null)
 m ids; printf '%s\n' "$u"; id -u; id -g
 m passwd
-if command -v getent >/dev/null 2>&1; then
-	getent passwd "$u" 2>/dev/null || getent passwd "$(id -u)" 2>/dev/null
-elif command -v dscl >/dev/null 2>&1; then
+if [ "$(uname -s)" = Darwin ] && command -v dscl >/dev/null 2>&1; then
 	dscl . -read "/Users/$u" UniqueID PrimaryGroupID RealName NFSHomeDirectory UserShell 2>/dev/null | awk -v u="$u" '
 		/^[A-Za-z]+:/ { k = $1; sub(/:$/, "", k); v = $0; sub(/^[A-Za-z]+: ?/, "", v); a[k] = v; next }
 		{ sub(/^ +/, ""); a[k] = (a[k] == "" ? $0 : a[k] " " $0) }
 		END { printf "%s:*:%s:%s:%s:%s:%s\n", u, a["UniqueID"], a["PrimaryGroupID"], a["RealName"], a["NFSHomeDirectory"], a["UserShell"] }'
+elif command -v getent >/dev/null 2>&1; then
+	getent passwd "$u" 2>/dev/null || getent passwd "$(id -u)" 2>/dev/null
 elif [ -r /etc/passwd ]; then
 	grep "^$u:" /etc/passwd 2>/dev/null || awk -F: -v id="$(id -u)" '$3 == id { print; exit }' /etc/passwd
 fi
 m fqdn
 h=$(uname -n)
-if command -v getent >/dev/null 2>&1; then
+if [ "$(uname -s)" != Darwin ] && command -v getent >/dev/null 2>&1; then
 	a=$(getent ahosts "$h" 2>/dev/null | awk 'NR == 1 { print $1 }')
 	[ -n "$a" ] && getent hosts "$a" 2>/dev/null | head -n 1
 else
@@ -157,7 +157,7 @@ fi
 
 // scriptDarwin gathers macOS sources.
 const scriptDarwin = `
-run sw_vers /usr/bin/sw_vers
+run sw_vers sw_vers
 run ps1 sh -c 'ps -p 1 -o comm | tail -n 1'
 run sysctl sysctl hw.memsize hw.logicalcpu hw.ncpu hw.physicalcpu machdep.cpu.brand_string machdep.cpu.core_count kern.osversion kern.osrevision
 if [ "$G_HW" = 1 ]; then
