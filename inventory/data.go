@@ -342,12 +342,15 @@ func (d *data) setVariable(entity, key string, value any) error {
 
 // reconcile is InventoryData.reconcile_inventory: top-level groups go
 // under all, hosts in a real group leave ungrouped, groupless hosts join it.
-func (d *data) reconcile() {
+func (d *data) reconcile() error {
 	all, ungrouped := d.groups["all"], d.groups["ungrouped"]
 	var names []string
 	for _, g := range d.groupOrder {
 		if g.name != "all" && len(g.parents) == 0 {
-			_ = all.addChild(g)
+			// A group that is a parent of all cannot go under it.
+			if err := all.addChild(g); err != nil {
+				return err
+			}
 		}
 	}
 	for _, h := range d.hostOrder {
@@ -371,4 +374,5 @@ func (d *data) reconcile() {
 	for _, n := range names {
 		d.warn("Found both group and host with same name: " + n)
 	}
+	return nil
 }

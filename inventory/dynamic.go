@@ -48,7 +48,9 @@ func (inv *Inventory) AddHost(name string, groups []string, vars map[string]any)
 		}
 	}
 	if changed {
-		inv.d.reconcile()
+		if err := inv.d.reconcile(); err != nil {
+			return changed, fmt.Errorf("inventory: add_host: %w", err)
+		}
 	}
 	return changed, inv.loadNewVars(newNames, []string{name})
 }
@@ -101,7 +103,9 @@ func (inv *Inventory) AddGroup(hostName, group string, parents []string) (change
 		changed = true
 	}
 	if changed {
-		inv.d.reconcile()
+		if err := inv.d.reconcile(); err != nil {
+			return changed, fmt.Errorf("inventory: group_by: %w", err)
+		}
 	}
 	return changed, inv.loadNewVars(newNames, nil)
 }

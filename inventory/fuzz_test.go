@@ -6,7 +6,9 @@ import (
 
 // exercise runs everything a parsed inventory offers, which must never panic.
 func exercise(t *testing.T, d *data) {
-	d.reconcile()
+	if err := d.reconcile(); err != nil {
+		return
+	}
 	inv := &Inventory{d: d, vars: newVarsFiles()}
 	for _, p := range []string{"all", "*", "~.*", "!ungrouped", "all[0]", "all[1:]"} {
 		_, _, _ = inv.Match(p)
@@ -70,7 +72,7 @@ func FuzzPattern(f *testing.F) {
 	f.Fuzz(func(t *testing.T, p string) {
 		d := newData()
 		_ = parseINI(d, "p.ini", []byte("h1\n[web]\nw[1:3]\n[db]\nw2\nd1\n"))
-		d.reconcile()
+		_ = d.reconcile()
 		inv := &Inventory{d: d, vars: newVarsFiles()}
 		_, _, _ = inv.Match(p)
 		if len(p) > 0 && p[0] != '@' {

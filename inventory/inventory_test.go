@@ -501,3 +501,11 @@ func TestPythonJSON(t *testing.T) {
 `, string(PythonJSON(v)))
 	require.Equal(t, `['a', "it's", 1.5, None, True, {'k': [1]}]`, pyRepr([]any{"a", "it's", 1.5, nil, true, map[string]any{"k": []any{1}}}))
 }
+
+func TestGroupAboveAllFails(t *testing.T) {
+	// Ansible stops with "ERROR! Adding group 'g' as child to 'all'
+	// creates a recursive dependency loop."
+	dir := writeFiles(t, map[string]string{"hosts": "[g:children]\nall\n"})
+	_, err := Load([]string{filepath.Join(dir, "hosts")})
+	require.EqualError(t, err, "inventory: Adding group 'g' as child to 'all' creates a recursive dependency loop.")
+}

@@ -60,7 +60,9 @@ func Load(sources []string) (*Inventory, error) {
 		parsed = parsed || ok
 	}
 	if parsed {
-		inv.d.reconcile()
+		if err := inv.d.reconcile(); err != nil {
+			return nil, fmt.Errorf("inventory: %w", err)
+		}
 	} else if envBool("ANSIBLE_INVENTORY_UNPARSED_FAILED") {
 		return nil, fmt.Errorf("inventory: No inventory was parsed, please check your configuration and options.")
 	} else if len(sources) > 0 || envBool("ANSIBLE_INVENTORY_UNPARSED_WARNING", true) {
