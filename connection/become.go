@@ -104,11 +104,17 @@ func wrapBecome(b *Become, inner string) (*becomeCmd, error) {
 		words = append(words, user, "-c", success)
 		bc.line = QuoteAll(words...)
 		bc.promptRe = suPrompt
-		bc.tty = b.Password != ""
+		bc.tty = needsTTY(b)
 	default:
 		return nil, fmt.Errorf("become method %q is not supported (use sudo or su)", method)
 	}
 	return bc, nil
+}
+
+// needsTTY reports whether b's become method must run on a terminal: su
+// reads a password only from one.
+func needsTTY(b *Become) bool {
+	return b != nil && b.Method == "su" && b.Password != ""
 }
 
 // dropNonInteractive removes sudo's -n from flags, as Ansible does when it

@@ -94,11 +94,62 @@ func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Resul
 		}
 		return &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: code}, nil
 	}
+	stdin := opts.Stdin
+	if needsTTY(opts.Become) {
+		// The terminal su reads its password from would mangle stdin and
+		// never end it: the command reads stdin from a file instead.
+		var cleanup func()
+		inner, cleanup, err = stdinFromFile(h, inner, stdin, opts.Become)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		stdin = nil
+	}
 	bc, err := wrapBecome(opts.Become, inner)
 	if err != nil {
 		return nil, err
 	}
-	return runBecome(ctx, start, bc, opts.Stdin, h.becomeTimeout())
+	return runBecome(ctx, start, bc, stdin, h.becomeTimeout())
+}
+
+// stdinFromFile redirects inner's stdin from /dev/null, or from a private
+// temporary file holding stdin, readable by the become user.
+func stdinFromFile(h execHost, inner string, stdin io.Reader, b *Become) (string, func(), error) {
+	noop := func() {}
+	if stdin == nil {
+		return "{\n" + inner + "\n} </dev/null", noop, nil
+	}
+	fh, ok := h.(fileHost)
+	if !ok {
+		return "", noop, errors.New("cannot pass stdin through su with a password on this connection")
+	}
+	fsys, err := fh.fileSystem()
+	if err != nil {
+		return "", noop, fmt.Errorf("stdin through su with a password needs SFTP: %w", err)
+	}
+	dir, err := fsys.mkdirTemp()
+	if err != nil {
+		return "", noop, fmt.Errorf("stdin: %w", err)
+	}
+	cleanup := func() { _ = fsys.removeAll(dir) }
+	path := dir + "/stdin"
+	if err := writeFile(fsys, path, stdin); err != nil {
+		cleanup()
+		return "", noop, fmt.Errorf("stdin: %w", err)
+	}
+	if b.User != "root" && b.User != "" && b.User != fh.login() {
+		// The become user must read it; the directory name is unguessable.
+		if err := fsys.chmod(dir, 0o711); err != nil {
+			cleanup()
+			return "", noop, err
+		}
+		if err := fsys.chmod(path, 0o644); err != nil {
+			cleanup()
+			return "", noop, err
+		}
+	}
+	return "{\n" + inner + "\n} <" + Quote(path), cleanup, nil
 }
 
 // feed copies r (if any) to w and closes w.

@@ -230,15 +230,7 @@ func putBecome(ctx context.Context, h fileHost, dst string, r io.Reader, opts *F
 	}
 	defer func() { _ = fsys.removeAll(dir) }()
 	src := dir + "/data"
-	w, err := fsys.create(src)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(w, r); err != nil {
-		_ = w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
+	if err := writeFile(fsys, src, r); err != nil {
 		return err
 	}
 	if !(user == "root" || user == h.login()) {
@@ -252,6 +244,23 @@ func putBecome(ctx context.Context, h fileHost, dst string, r io.Reader, opts *F
 		}
 	}
 	return putScripted(ctx, h, dst, nil, src, opts.Mode, b)
+}
+
+// writeFile writes r to a new file at p (mode 0600).
+func writeFile(fsys fileSystem, p string, r io.Reader) error {
+	w, err := fsys.create(p)
+	if err != nil {
+		return err
+	}
+	if err := fsys.chmod(p, 0o600); err != nil {
+		_ = w.Close()
+		return err
+	}
+	if _, err := io.Copy(w, r); err != nil {
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
 }
 
 // putScripted installs the file with a shell script, as become (if not

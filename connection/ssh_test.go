@@ -328,6 +328,17 @@ func TestSSHBecome(t *testing.T) {
 		require.Equal(t, other.Name+"\n", strings.ReplaceAll(string(r.Stdout), "\r", ""))
 		_, err := cn.Exec(ctx(t), "id -un", &ExecOptions{Become: &Become{Method: "su", User: other.Name, Password: "bad"}})
 		require.EqualError(t, err, "Incorrect su password")
+		// On su's terminal, stdin still works: empty, or any bytes.
+		suOther := &Become{Method: "su", User: other.Name, Password: other.Password}
+		r = exec1(t, cn, "cat; echo end", &ExecOptions{Become: suOther})
+		require.Equal(t, "end\n", string(r.Stdout))
+		in := []byte("ctrl \x03\x04\x15\x1a\x7f\r\n" + strings.Repeat("long line ", 1000) + "\x00end")
+		r = exec1(t, cn, "cat", &ExecOptions{Become: suOther, Stdin: bytes.NewReader(in)})
+		require.Equal(t, in, r.Stdout)
+		r = exec1(t, cp, "id -un; cat", &ExecOptions{Become: &Become{Method: "su", User: other.Name, Password: other.Password}, Stdin: strings.NewReader("x")})
+		require.Equal(t, other.Name+"\nx", string(r.Stdout))
+		ents, _ := os.ReadDir(filepath.Join(nopw.Home, ".ansible", "tmp"))
+		require.Empty(t, ents, "the stdin file is removed")
 	})
 	t.Run("files with sudo", func(t *testing.T) {
 		dir := t.TempDir() // owned by root, mode 0700: the login users cannot enter
