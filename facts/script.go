@@ -78,10 +78,17 @@ for p in /usr/lib/python3/dist-packages/distro-*-info /usr/lib/python3*/site-pac
 	[ -e "$p" ] && printf '%s\n' "${p##*/}"
 done
 m python
+got=
 for p in python3.11 python3.10 python3.9 python3.8 python3.7 python3.6 python3.5 /usr/bin/python3 /usr/libexec/platform-python python2.7 /usr/bin/python python; do
 	c=$(command -v "$p" 2>/dev/null) || continue
 	if [ "$c" = /usr/bin/python3 ] && [ "$(uname -s)" = Darwin ] && ! xcode-select -p >/dev/null 2>&1; then continue; fi
-	printf '%s\t%s\t%s\n' "$p" "$c" "$("$c" -V 2>&1 | head -n 1)"
+	v=
+	case $got:$c in
+	:*|*:/usr/bin/python3|*:/usr/libexec/platform-python|*:/usr/bin/python)
+		v=$("$c" -V 2>&1 | head -n 1)
+		case $v in "Python "*) got=1 ;; esac ;;
+	esac
+	printf '%s\t%s\t%s\n' "$p" "$c" "$v"
 done
 `
 
