@@ -69,13 +69,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	if err != nil && !errors.Is(err, os.ErrDeadlineExceeded) && n == 0 {
-		// The command ended: say why, as ssh shows its stderr.
-		if msg := c.why(); msg != "" {
-			return 0, fmt.Errorf("ProxyCommand: %s: %w", msg, err)
-		}
+	return n, c.explain(err)
+}
+
+// explain adds what the command said to an error that means it ended, as
+// ssh shows its stderr.
+func (c *cmdConn) explain(err error) error {
+	if err == nil || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
+		return err
 	}
-	return n, err
+	if msg := c.why(); msg != "" {
+		return fmt.Errorf("ProxyCommand: %s: %w", msg, err)
+	}
+	return err
 }
 
 func (c *cmdConn) why() string {
@@ -85,7 +91,10 @@ func (c *cmdConn) why() string {
 	return strings.TrimSpace(c.stderr.w.String())
 }
 
-func (c *cmdConn) Write(p []byte) (int, error) { return c.w.Write(p) }
+func (c *cmdConn) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	return n, c.explain(err)
+}
 
 func (c *cmdConn) Close() error {
 	c.once.Do(func() {
