@@ -10,6 +10,16 @@
 //
 // Linux (RHEL family, Debian family and others known to Ansible's
 // distribution logic) and macOS are supported.
+//
+// Where Ansible's answer depends on the Python that runs its module,
+// omeprov looks at the host as that Python would: ansible_python_version
+// is the version of the interpreter Ansible's discovery would pick (left
+// out when the host has no Python), and on Debian-like hosts
+// distribution_version includes /etc/debian_version when the host has
+// python3-distro 1.7 or newer (or no Python at all), as Ansible does with
+// that library. Facts Ansible gives beyond those of its default subsets
+// that omeprov does not gather yet (DMI, devices, LVM, ssh host keys, dns,
+// cmdline, ethtool features) are absent rather than guessed.
 package facts
 
 import (
@@ -156,6 +166,12 @@ func (o *output) cmd(name string) (out string, rc int, ok bool) {
 	return out, rc, true
 }
 
+// firstLine returns the first line of a section.
+func (o *output) firstLine(name string) string {
+	s, _ := o.section(name)
+	return firstLine(s)
+}
+
 // lines returns the non-empty lines of a section.
 func (o *output) lines(name string) []string {
 	s, _ := o.section(name)
@@ -232,7 +248,7 @@ func build(o *output, want map[string]bool) map[string]any {
 		merge(apparmorFacts(h))
 	}
 	if want["python"] {
-		merge(pythonFacts(h, ctx))
+		merge(pythonFacts(h))
 	}
 	if want["pkg_mgr"] {
 		f["pkg_mgr"] = pkgMgr(h, ctx)

@@ -355,7 +355,7 @@ func hardwareFacts(h *host, ctx map[string]any) map[string]any {
 	if ci, ok := h.out.file("/proc/cpuinfo"); ok {
 		xen := h.exists["/proc/xen"]
 		if t, ok := h.out.file("/sys/hypervisor/type"); ok && !xen {
-			xen = strings.TrimSpace(firstLine(t, true)) == "xen"
+			xen = strings.TrimSpace(firstLine(t)) == "xen"
 		}
 		nproc := 0
 		if out, rc, ok := h.out.cmd("nproc"); ok && rc == 0 {

@@ -34,7 +34,7 @@ func platformFacts(h *host) map[string]any {
 	} else {
 		f["domain"] = ""
 	}
-	bits := strings.TrimSpace(firstLine(h.out.section("longbit")))
+	bits := strings.TrimSpace(h.out.firstLine("longbit"))
 	if bits == "" {
 		bits = "64"
 	}
@@ -58,14 +58,15 @@ func platformFacts(h *host) map[string]any {
 	}
 	for _, p := range []string{"/var/lib/dbus/machine-id", "/etc/machine-id"} {
 		if c, ok := h.out.file(p); ok && strings.TrimSpace(c) != "" {
-			f["machine_id"] = firstLine(strings.TrimSpace(c), true)
+			f["machine_id"] = firstLine(strings.TrimSpace(c))
 			break
 		}
 	}
 	return f
 }
 
-func firstLine(s string, _ bool) string {
+// firstLine is the text of s up to its first newline.
+func firstLine(s string) string {
 	l, _, _ := strings.Cut(s, "\n")
 	return l
 }
@@ -337,7 +338,7 @@ func looseCompare(a, b string) int {
 // pythonFacts gives python_version and the python fact of the interpreter
 // Ansible would use. Without Python on the host both are left out
 // (Ansible itself could not run there).
-func pythonFacts(h *host, ctx map[string]any) map[string]any {
+func pythonFacts(h *host) map[string]any {
 	var osID, osVersion string
 	if h.uname.System == "Linux" {
 		osr := distSourcesOf(h).distro.osRelease
@@ -595,7 +596,7 @@ func serviceMgr(h *host, ctx map[string]any) string {
 			in.proc1 = &out
 		}
 	}
-	in.initLink = strings.TrimSpace(firstLine(h.out.section("initlink")))
+	in.initLink = strings.TrimSpace(h.out.firstLine("initlink"))
 	return serviceMgrOf(in)
 }
 
@@ -742,7 +743,7 @@ func userFacts(h *host) map[string]any {
 	}
 	f := map[string]any{"user_id": ids[0]}
 	uid, gid := atoiOr(ids[1], -1), atoiOr(ids[2], -1)
-	if pw := strings.Split(firstLine(h.out.section("passwd")), ":"); len(pw) >= 7 {
+	if pw := strings.Split(h.out.firstLine("passwd"), ":"); len(pw) >= 7 {
 		f["user_uid"] = atoiOr(pw[2], uid)
 		f["user_gid"] = atoiOr(pw[3], gid)
 		f["user_gecos"] = pw[4]
