@@ -255,6 +255,51 @@ var exprCases = []string{
 	"{% if lst %}{{ lst | length }}{% endif %}", "{% if d.b.c == 'x' and five is odd %}ok{% endif %}",
 	// structures in task args
 	"{{ {'name': name, 'list': [five, pi, t]} }}", "{{ [d.a, d.b] }}",
+	// iterators and Python objects left unrolled
+	"{{ range(3) }}", "{{ d.items() }}", "{{ d.keys() }}", "{{ d.values() }}", "{{ lst | map('string') }}",
+	"{{ users | selectattr('admin') | map(attribute='uid') }}", "{{ nums | reverse }}", "{{ nums | zip(nums) }}",
+	"{{ d.items() | first }}", "{{ (d.items() | list)[0][0] }}", "{{ 'abc' | list | join('-') }}", "{{ lst | first | string }}",
+	"x{{ range(3) }}", "x{{ lst | map('string') }}",
+	// loop variables and macros
+	"{% for x in nums %}{{ loop.index0 }}{{ loop.revindex0 }}{{ loop.depth }}{% endfor %}",
+	"{% for x in nums %}{{ loop.previtem | default('-') }}{{ loop.nextitem | default('-') }} {% endfor %}",
+	"{% for x in [1, 1, 2] %}{{ loop.changed(x) }} {% endfor %}", "{% for x in nums %}{{ x }}{% if not loop.last %}, {% endif %}{% endfor %}",
+	"{% macro m(a) %}{{ a }}{{ varargs }}{{ kwargs }}{% endmacro %}{{ m(1, 2, k=3) }}", "{% macro m() %}x{% endmacro %}{{ m() }}{{ m() }}",
+	"{% macro m(a, b) %}{{ a }}{{ b is defined }}{% endmacro %}{{ m(1) }}", "{% macro m() %}[1, 2]{% endmacro %}{{ m() }}",
+	"{% set x = 1 %}{% for i in nums %}{% set x = i %}{% endfor %}{{ x }}", "{% set x = 1 %}{% if true %}{% set x = 2 %}{% endif %}{{ x }}",
+	"{% for i in range(2) %}{% for j in range(2) %}{{ i }}{{ j }} {% endfor %}{% endfor %}",
+	"{%- for x in nums -%}\n  {{ x }}\n{%- endfor -%}", "{% for x in nums %}\n  {{ x }}\n{% endfor %}", "a\n  {% if true %}b{% endif %}\n",
+	"{{ 'a' }}\n{{ 'b' }}", "{% if true %}\n{% endif %}", "{# c #}\nx", "{% raw %}\n{{ x }}\n{% endraw %}\ny",
+	// more filters
+	"{{ d | dictsort(reverse=true) }}", "{{ users | groupby('admin') | map('first') | list }}", "{{ users | unique(attribute='admin') | map(attribute='name') | list }}",
+	"{{ [1.5, 2.25] | sum }}", "{{ users | sort(attribute='groups.0') | map(attribute='name') | list }}", "{{ 'a\n\nb' | indent(2, blank=true) }}",
+	"{{ 'a\nb' | indent('> ') }}", "{{ 'x' | center }}", "{{ '%(a)s-%(b)s' | format(a=1, b=2) }}", "{{ '17' | int(base=8) }}", "{{ 'x' | float(1.5) }}",
+	"{{ d | string }}", "{{ d.items() | list | length }}", "{{ ['b', 'a'] | random(seed=5) }}", "{{ range(10) | shuffle(seed=1) }}",
+	"{{ 'a' | regex_replace('a', '\\\\g<0>\\\\g<0>') }}", "{{ 'a.b' | regex_replace('\\\\.', '$') }}", "{{ 'aXbX' | regex_replace('(?i)x', '-') }}",
+	"{{ 'one two' | regex_findall('\\\\b(\\\\w)') }}", "{{ 'k1=v1 k2=v2' | regex_findall('(\\\\w+)=(\\\\w+)') | items2dict(key_name=0, value_name=1) }}",
+	"{{ 'x' * 3 | length }}", "{{ ('x' * 3) | length }}", "{{ nums | map('int') | map('string') | join }}", "{{ nums | select('in', [1, 2]) | list }}",
+	"{{ nums | map('pow', 2) | list }}", "{{ users | map(attribute='name') | map('upper') | select('match', '^[AB]') | list }}",
+	"{{ users | min(attribute='name') }}", "{{ strs | unique | sort }}", "{{ [[1, 2], [3]] | map('length') | list }}", "{{ [[1, 2], [3]] | map('sum') | sum }}",
+	"{{ 'abc' | wordwrap(2) }}", "{{ 12345678 | filesizeformat }}", "{{ [3, 1] | sort | list | first }}",
+	// YAML quoting
+	"{{ ['yes', 'no', 'on', 'Off', 'null', '~', '', ' lead', 'trail ', 'a: b', '#x', '-x', '- x', '@x', '!x', '%x', '`x', 'x#y', 'x #y'] | to_yaml }}",
+	"{{ ['0644', '1_000', '.5', '1e3', 'True', '1.0', '12:30', '0x1F', '-', '?', 'a\tb', 'é', 'a\\b', \"q'\", '[x]', '{x}', '*x', '&x', '|', '>'] | to_yaml }}",
+	"{{ {'a': [[1, 2], {'b': []}], 'c': {'d': {'e': 1}}} | to_yaml }}", "{{ {'a': [[1, 2], {'b': []}], 'c': {'d': {'e': 1}}} | to_nice_yaml }}",
+	"{{ [[1, [2]], []] | to_nice_yaml }}", "{{ {'long': 'word ' * 30} | to_yaml }}", "{{ [1.0, 0.5, 1e20, -1.5e-7, none, true] | to_yaml }}",
+	"{{ 'a: !!str 5\nb: 0o17\nc: 1:30\nd: ~' | from_yaml }}",
+	// methods and comparisons
+	"{{ 'x'.center(5, '*') }}", "{{ 'ABC'.swapcase() }}", "{{ '{:^7}'.format('x') }}", "{{ '{:,}'.format(1234567) }}", "{{ '{!r}'.format('x') }}",
+	"{{ 'a.b.c'.rsplit('.', 1)[0] }}", "{{ 'a' == 1 }}", "{{ none < 1 }}", "{{ [1] ~ 'x' }}", "{{ 'abc'[5:] }}", "{{ nums[-10:2] }}", "{{ nums[::-2] }}",
+	"{{ nums.index(1) }}", "{{ nums.count(3) }}", "{{ 'a-b'.split('-') | last }}", "{{ 'A.b'.lower().split('.') }}", "{{ name.startswith('W') and name.endswith('d') }}",
+	"{{ d.get('b').get('c') }}", "{{ d['b'].c.upper() }}", "{{ '%-5s|' % 'ab' }}", "{{ '%x %o %e' % (255, 8, 1.5) }}", "{{ '%s%%' % 5 }}",
+	// OME-style expressions
+	"{{ omero.server.version is version('5.6', '>=') | ternary('new', 'old') }}", "{{ 'postgresql-' ~ (omero.web.port | string) }}",
+	"{{ omero.server.version.split('.')[:2] | join('.') }}", "{{ omero.server.version | regex_replace('^(\\\\d+)\\\\.(\\\\d+).*$', '\\\\1\\\\2') }}",
+	"{{ (omero.server.version.split('.') | map('int') | list) >= [5, 6] }}", "{{ pkgs | map('regex_replace', '^', 'pkg-') | list }}",
+	"{{ omero | combine({'server': {'dbname': 'x'}}, recursive=true) }}", "{{ omero | dict2items | map(attribute='key') | list }}",
+	"{{ users | selectattr('uid', 'ge', 1000) | map(attribute='name') | list | join(',') }}", "{{ lookup('env', 'OMEPROV_TEST_ENV') | default('x', true) }}",
+	"{{ (pi * 100) | int }}", "{{ (five / 2) | round | int }}", "{{ ['a', 'b'] | product(['1', '2']) | map('join') | list }}",
+	"{{ d | to_json | b64encode | b64decode | from_json }}", "{{ omero.server.dbname | hash('sha256') | truncate(8, true, '') }}",
 }
 
 // whenCases are compared through "when:".

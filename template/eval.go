@@ -443,7 +443,9 @@ type loopV struct {
 	depth int
 	rec   *forN
 	f     *frame
-	out   *[]any
+	// last is the value loop.changed() saw last.
+	last    any
+	hasLast bool
 }
 
 func (s *state) execFor(n *forN, f *frame, out *[]any, depth int) error {
@@ -541,7 +543,14 @@ func (l *loopV) attr(name string) (any, bool) {
 			return args[l.index%len(args)], nil
 		}), true
 	case "changed":
-		return builtin(func(s *state, args []any, kw map[string]any) (any, error) { return true, nil }), true
+		return builtin(func(s *state, args []any, kw map[string]any) (any, error) {
+			v := tuple(args)
+			if l.hasLast && pyEq(l.last, v) {
+				return false, nil
+			}
+			l.last, l.hasLast = v, true
+			return true, nil
+		}), true
 	}
 	return nil, false
 }

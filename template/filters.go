@@ -104,68 +104,70 @@ func init() {
 		"reject": func(s *state, v any, a []any, kw map[string]any) (any, error) {
 			return s.selectFilter(v, a, kw, false, true)
 		},
-		"map":           fMap,
-		"zip":           fZip,
-		"zip_longest":   fZipLongest,
-		"ternary":       fTernary,
-		"to_json":       fToJSON,
-		"to_nice_json":  fToNiceJSON,
-		"tojson":        fToJSON,
-		"from_json":     fFromJSON,
-		"to_yaml":       fToYAML,
-		"to_nice_yaml":  fToNiceYAML,
-		"from_yaml":     fFromYAML,
-		"from_yaml_all": fFromYAMLAll,
-		"b64encode":     fB64Encode,
-		"b64decode":     fB64Decode,
-		"basename":      strFilter(pyBasename),
-		"dirname":       strFilter(pyDirname),
-		"realpath":      fRealpath,
-		"splitext":      fSplitext,
-		"path_join":     fPathJoin,
-		"hash":          fHash,
-		"md5":           func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, md5.New()) },
-		"sha1":          func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, sha1.New()) },
-		"checksum":      func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, sha1.New()) },
-		"password_hash": fPasswordHash,
-		"random":        fRandom,
-		"shuffle":       fShuffle,
-		"round":         fRound,
-		"abs":           fAbs,
-		"mandatory":     fMandatory,
-		"items":         fItems,
-		"dictsort":      fDictsort,
-		"regex_replace": fRegexReplace,
-		"regex_search":  fRegexSearch,
-		"regex_findall": fRegexFindall,
-		"regex_escape":  fRegexEscape,
-		"urlsplit":      fURLSplit,
-		"urlencode":     fURLEncode,
-		"type_debug":    func(s *state, v any, _ []any, _ map[string]any) (any, error) { return pyTypeName(v), nil },
-		"extract":       fExtract,
-		"reverse":       fReverse,
-		"sum":           fSum,
-		"center":        fCenter,
-		"indent":        fIndent,
-		"wordcount":     strFilterAny(func(s string) any { return len(strings.Fields(s)) }),
-		"batch":         fBatch,
-		"attr":          func(s *state, v any, a []any, _ map[string]any) (any, error) { return fAttr(v, a) },
-		"format":        fFormat,
-		"e":             strFilter(htmlEscape),
-		"escape":        strFilter(htmlEscape),
-		"safe":          func(s *state, v any, _ []any, _ map[string]any) (any, error) { return v, nil },
-		"pprint":        func(s *state, v any, _ []any, _ map[string]any) (any, error) { return pyRepr(v), nil },
-		"truncate":      fTruncate,
-		"groupby":       fGroupby,
-		"subelements":   fSubelements,
-		"log":           fLog,
-		"pow":           fPow,
-		"root":          fRoot,
-		"to_uuid":       fToUUID,
-		"comment":       fComment,
-		"expanduser":    strFilter(func(s string) string { return s }),
-		"product":       fProduct,
-		"combinations":  fCombinations,
+		"map":            fMap,
+		"zip":            fZip,
+		"zip_longest":    fZipLongest,
+		"ternary":        fTernary,
+		"to_json":        fToJSON,
+		"to_nice_json":   fToNiceJSON,
+		"tojson":         fToJSON,
+		"from_json":      fFromJSON,
+		"to_yaml":        fToYAML,
+		"to_nice_yaml":   fToNiceYAML,
+		"from_yaml":      fFromYAML,
+		"from_yaml_all":  fFromYAMLAll,
+		"b64encode":      fB64Encode,
+		"b64decode":      fB64Decode,
+		"basename":       strFilter(pyBasename),
+		"dirname":        strFilter(pyDirname),
+		"realpath":       fRealpath,
+		"splitext":       fSplitext,
+		"path_join":      fPathJoin,
+		"hash":           fHash,
+		"md5":            func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, md5.New()) },
+		"sha1":           func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, sha1.New()) },
+		"checksum":       func(s *state, v any, _ []any, _ map[string]any) (any, error) { return hashHex(v, sha1.New()) },
+		"password_hash":  fPasswordHash,
+		"random":         fRandom,
+		"shuffle":        fShuffle,
+		"round":          fRound,
+		"abs":            fAbs,
+		"mandatory":      fMandatory,
+		"items":          fItems,
+		"dictsort":       fDictsort,
+		"regex_replace":  fRegexReplace,
+		"regex_search":   fRegexSearch,
+		"regex_findall":  fRegexFindall,
+		"regex_escape":   fRegexEscape,
+		"urlsplit":       fURLSplit,
+		"urlencode":      fURLEncode,
+		"type_debug":     func(s *state, v any, _ []any, _ map[string]any) (any, error) { return pyTypeName(v), nil },
+		"extract":        fExtract,
+		"reverse":        fReverse,
+		"sum":            fSum,
+		"center":         fCenter,
+		"indent":         fIndent,
+		"wordcount":      strFilterAny(func(s string) any { return len(strings.Fields(s)) }),
+		"batch":          fBatch,
+		"attr":           func(s *state, v any, a []any, _ map[string]any) (any, error) { return fAttr(v, a) },
+		"format":         fFormat,
+		"e":              strFilter(htmlEscape),
+		"escape":         strFilter(htmlEscape),
+		"safe":           func(s *state, v any, _ []any, _ map[string]any) (any, error) { return v, nil },
+		"pprint":         func(s *state, v any, _ []any, _ map[string]any) (any, error) { return pyRepr(v), nil },
+		"truncate":       fTruncate,
+		"groupby":        fGroupby,
+		"subelements":    fSubelements,
+		"log":            fLog,
+		"pow":            fPow,
+		"root":           fRoot,
+		"to_uuid":        fToUUID,
+		"comment":        fComment,
+		"expanduser":     strFilter(func(s string) string { return s }),
+		"product":        fProduct,
+		"combinations":   fCombinations,
+		"wordwrap":       fWordwrap,
+		"filesizeformat": fFilesizeformat,
 	}
 }
 
@@ -594,6 +596,13 @@ func fUnique(s *state, v any, args []any, kw map[string]any) (any, error) {
 		cs, _ = truth(c)
 	}
 	attr, hasAttr := argN(args, kw, 1, "attribute")
+	if hasAttr {
+		for _, it := range items {
+			if u, ok := getAttrPath(it, attr).(*Undefined); ok {
+				return nil, &Error{Msg: "Jinja2's unique filter failed and we cannot fall back to Ansible's version as it does not support the parameters supplied. " + u.message()}
+			}
+		}
+	}
 	return uniqueList(items, cs, attr, hasAttr), nil
 }
 
@@ -1994,4 +2003,110 @@ func urlQuote(s, safe string) string {
 		}
 	}
 	return b.String()
+}
+
+func fWordwrap(s *state, v any, args []any, kw map[string]any) (any, error) {
+	str, err := toStr(v)
+	if err != nil {
+		return nil, err
+	}
+	width, err := intArg(args, kw, 0, "width", 79)
+	if err != nil {
+		return nil, err
+	}
+	if width <= 0 {
+		return nil, valueErr("invalid width %d (must be > 0)", width)
+	}
+	breakLong := true
+	if b, ok := argN(args, kw, 1, "break_long_words"); ok {
+		breakLong, _ = truth(b)
+	}
+	wrap := s.t.sx.newline
+	if w, ok, _ := strArg(args, kw, 2, "wrapstring"); ok {
+		wrap = w
+	}
+	var lines []string
+	for _, line := range strings.Split(strings.TrimSuffix(strings.ReplaceAll(str, "\r\n", "\n"), "\n"), "\n") {
+		var cur []rune
+		var out []string
+		for _, w := range strings.Fields(line) {
+			word := []rune(w)
+			for {
+				sep := 0
+				if len(cur) > 0 {
+					sep = 1
+				}
+				if len(cur)+sep+len(word) <= width {
+					if sep == 1 {
+						cur = append(cur, ' ')
+					}
+					cur = append(cur, word...)
+					break
+				}
+				if len(word) > width && breakLong {
+					room := width - len(cur) - sep
+					if room <= 0 {
+						out = append(out, string(cur))
+						cur = nil
+						continue
+					}
+					if sep == 1 {
+						cur = append(cur, ' ')
+					}
+					cur = append(cur, word[:room]...)
+					word = word[room:]
+					out = append(out, string(cur))
+					cur = nil
+					continue
+				}
+				if len(cur) > 0 {
+					out = append(out, string(cur))
+				}
+				cur = append([]rune{}, word...)
+				break
+			}
+		}
+		if len(cur) > 0 {
+			out = append(out, string(cur))
+		}
+		lines = append(lines, strings.Join(out, wrap))
+	}
+	return strings.Join(lines, wrap), nil
+}
+
+func fFilesizeformat(s *state, v any, args []any, kw map[string]any) (any, error) {
+	f, _, _, ok := toNumber(v)
+	if !ok {
+		str, err := toStr(v)
+		if err != nil {
+			return nil, err
+		}
+		if f, ok = pyParseFloat(str); !ok {
+			return nil, valueErr("could not convert string to float: %s", pyQuote(str))
+		}
+	}
+	binary := false
+	if b, ok := argN(args, kw, 0, "binary"); ok {
+		binary, _ = truth(b)
+	}
+	base := 1000.0
+	prefixes := []string{"kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+	if binary {
+		base = 1024
+		prefixes = []string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB", "ZiB", "YiB"}
+	}
+	switch {
+	case f == 1:
+		return "1 Byte", nil
+	case f < base:
+		return fmt.Sprintf("%d Bytes", int(f)), nil
+	}
+	unit := base
+	for i, p := range prefixes {
+		unit = math.Pow(base, float64(i+2))
+		if f < unit {
+			return fmt.Sprintf("%.1f %s", base*f/unit, p), nil
+		}
+	}
+	return fmt.Sprintf("%.1f %s", base*f/unit, prefixes[len(prefixes)-1]), nil
 }

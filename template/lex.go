@@ -237,10 +237,6 @@ func (l *lexer) block() error {
 		body := l.src[bodyStart : bodyStart+em[0]]
 		if rest[m[2]:m[3]] == "-" {
 			body = strings.TrimLeftFunc(body, unicode.IsSpace)
-		} else if l.sx.trimBlocks && rest[m[2]:m[3]] != "+" {
-			if strings.HasPrefix(body, "\n") {
-				body = body[1:]
-			}
 		}
 		if em[3] > em[2] {
 			body = strings.TrimRightFunc(body, unicode.IsSpace)

@@ -631,6 +631,25 @@ func formatSpec(v any, spec string) (string, error) {
 	if spec != "" && strings.ContainsRune("sdfxXobeEgG%", rune(spec[len(spec)-1])) {
 		typ, spec = spec[len(spec)-1:], spec[:len(spec)-1]
 	}
+	comma := strings.HasSuffix(spec, ",")
+	spec = strings.TrimSuffix(spec, ",")
+	if i, ok := v.(int); ok && comma && (typ == "" || typ == "d") {
+		digits := strconv.Itoa(i)
+		neg := strings.HasPrefix(digits, "-")
+		digits = strings.TrimPrefix(digits, "-")
+		var b strings.Builder
+		if neg {
+			b.WriteByte('-')
+		}
+		for j, c := range digits {
+			if j > 0 && (len(digits)-j)%3 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteRune(c)
+		}
+		v = b.String()
+		typ = ""
+	}
 	width, prec := 0, -1
 	if w, p, ok := strings.Cut(spec, "."); ok {
 		width, _ = strconv.Atoi(w)

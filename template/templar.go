@@ -375,3 +375,45 @@ func dirOf(p string) string {
 	}
 	return "."
 }
+
+// Evaluate evaluates a when:-style value as Ansible's evaluate_conditional
+// does: nil, "", a bool, a string, another scalar or a list of them (ANDed,
+// stopping at the first false one). Errors read "The conditional check 'c'
+// failed. The error was: ...".
+func (t *Templar) Evaluate(conds any, vars Scope, s *Search) (ok bool, err error) {
+	defer recoverPanic(&err)
+	list, isList := conds.([]any)
+	if !isList {
+		list = []any{conds}
+	}
+	for _, c := range list {
+		var res bool
+		switch x := c.(type) {
+		case nil:
+			res = true
+		case bool:
+			res = x
+		case string:
+			if x == "" {
+				res = true
+				break
+			}
+			if res, err = t.Conditional(x, vars, s); err != nil {
+				return false, &Error{Msg: fmt.Sprintf("The conditional check '%s' failed. The error was: %s", x, err.Error())}
+			}
+		default:
+			v, err := t.Template(c, vars, s)
+			if err != nil {
+				str, _ := pyStr(c)
+				return false, &Error{Msg: fmt.Sprintf("The conditional check '%s' failed. The error was: %s", str, err.Error())}
+			}
+			if res, err = truth(v); err != nil {
+				return false, err
+			}
+		}
+		if !res {
+			return false, nil
+		}
+	}
+	return true, nil
+}

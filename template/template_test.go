@@ -237,3 +237,19 @@ func BenchmarkTemplateExpr(b *testing.B) {
 		}
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	tp := New(Options{})
+	vars := Scope{"x": 3}
+	for _, c := range []struct {
+		in   any
+		want bool
+	}{{nil, true}, {"", true}, {true, true}, {false, false}, {1, true}, {0, false},
+		{[]any{"x > 1", "x < 5"}, true}, {[]any{"x > 1", false, "nosuch"}, false}, {[]any{}, true}} {
+		got, err := tp.Evaluate(c.in, vars, nil)
+		require.NoError(t, err, "%v", c.in)
+		require.Equal(t, c.want, got, "%v", c.in)
+	}
+	_, err := tp.Evaluate([]any{"x > 1", "nosuch"}, vars, nil)
+	require.EqualError(t, err, "The conditional check 'nosuch' failed. The error was: error while evaluating conditional (nosuch): 'nosuch' is undefined")
+}
