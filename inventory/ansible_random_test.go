@@ -194,3 +194,74 @@ func TestRandomYAMLMatchesAnsible(t *testing.T) {
 	}
 	compareDumps(t, paths, ansibleDump(t, python, paths))
 }
+
+// TestRandomPatternsMatchAnsible compares random host patterns (unions,
+// intersections, exclusions, globs, regexes, subscripts) on the patterns
+// inventory with ansible-core's InventoryManager.get_hosts.
+func TestRandomPatternsMatchAnsible(t *testing.T) {
+	python := needAnsiblePython(t)
+	r := rand.New(rand.NewSource(11))
+	atoms := []string{"all", "*", "web", "db", "app", "prod", "staging", "ungrouped", "lone1", "web2", "db1",
+		"w*", "*1", "?b*", "~web[12]", "~^d", "web[0]", "web[-1]", "web[1:2]", "prod[3:]", "nosuch", "localhost",
+		"10.0.0.1", "stg.example.org", "*.org", "web[1-2]", "db[5]", "[a-z]*", "ipv6", "2001:db8::1", "app[0:0]"}
+	seps := []string{":", ",", ":&", ":!", ",&", ",!", ", "}
+	var patterns []string
+	for i := 0; i < 600; i++ {
+		p := atoms[r.Intn(len(atoms))]
+		if r.Intn(5) == 0 {
+			p = "!" + p
+		}
+		for n := r.Intn(3); n > 0; n-- {
+			p += seps[r.Intn(len(seps))] + atoms[r.Intn(len(atoms))]
+		}
+		patterns = append(patterns, p)
+	}
+	dir, err := filepath.Abs(filepath.Join("testdata", "compat", "patterns"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := filepath.Join(dir, "hosts")
+	req, _ := json.Marshal(map[string]any{"sources": []string{src}, "patterns": patterns})
+	probe, _ := filepath.Abs(filepath.Join("testdata", "ansible_probe.py"))
+	cmd := exec.Command(python, probe)
+	cmd.Dir = dir
+	cmd.Stdin = bytes.NewReader(req)
+	cmd.Env = append(os.Environ(), "ANSIBLE_LOCAL_TEMP="+t.TempDir())
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err, se.String())
+	}
+	var ans probeAnswer
+	if err := json.Unmarshal(out, &ans); err != nil {
+		t.Fatal(err)
+	}
+	inv, err := Load([]string{src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := 0
+	for _, p := range patterns {
+		want := ans.Patterns[p]
+		got, warnings, err := inv.Match(p)
+		var diff string
+		switch {
+		case want.Error != nil && (err == nil || !strings.Contains(err.Error(), *want.Error)):
+			diff = fmt.Sprintf("ansible error %q, omeprov %v", *want.Error, err)
+		case want.Error == nil && err != nil:
+			diff = fmt.Sprintf("omeprov error %v, ansible hosts %v", err, want.Hosts)
+		case want.Error == nil && !reflect.DeepEqual(nonNil(want.Hosts), nonNil(got)):
+			diff = fmt.Sprintf("ansible %v, omeprov %v", want.Hosts, got)
+		case want.Error == nil && !reflect.DeepEqual(nonNil(want.Warnings), nonNil(warnings)):
+			diff = fmt.Sprintf("warnings: ansible %q, omeprov %q", want.Warnings, warnings)
+		}
+		if diff != "" {
+			bad++
+			t.Errorf("pattern %q: %s", p, diff)
+			if bad > 10 {
+				t.FailNow()
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -101,10 +102,22 @@ func (inv *Inventory) match(pattern string) (hosts []string, warnings []string, 
 			hosts = append(hosts, h.name)
 		}
 	}
-	for _, w := range m.warnings {
+	// Ansible caches each part's result, so a repeated part warns once.
+	warnings = dedupe(m.warnings)
+	for _, w := range warnings {
 		inv.d.warn(w)
 	}
-	return hosts, m.warnings, nil
+	return hosts, warnings, nil
+}
+
+func dedupe(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // Limit restricts every later Match to the hosts selected by a --limit
@@ -147,10 +160,11 @@ func (inv *Inventory) Limit(pattern string) (warnings []string, err error) {
 		return m.warnings, fmt.Errorf("inventory: %w", err)
 	}
 	inv.subset = results
-	for _, w := range m.warnings {
+	warnings = dedupe(m.warnings)
+	for _, w := range warnings {
 		inv.d.warn(w)
 	}
-	return m.warnings, nil
+	return warnings, nil
 }
 
 // evaluate is InventoryManager._evaluate_patterns.

@@ -53,7 +53,7 @@ def main():
 
     def run(pattern):
         del WARNINGS[:]
-        inv.clear_pattern_cache()
+        inv.clear_caches()
         try:
             hosts = [h.name for h in inv.get_hosts(pattern)]
             return {'hosts': hosts, 'warnings': list(WARNINGS), 'error': None}
