@@ -596,12 +596,51 @@ func (c *sshConn) sftpClient() (*sftp.Client, error) {
 	if c.sftp != nil || c.sftpErr != nil {
 		return c.sftp, c.sftpErr
 	}
-	cl, err := sftp.NewClient(c.client, sftp.UseConcurrentWrites(true))
+	// The session is opened like command sessions, retrying while sshd
+	// frees finished ones; only a refused subsystem (no SFTP server) is
+	// remembered, and files then go through the shell.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := c.newSession(ctx)
 	if err != nil {
+		return nil, err
+	}
+	w, err := s.StdinPipe()
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sftp: %w", err)
+	}
+	r, err := s.StdoutPipe()
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sftp: %w", err)
+	}
+	if err := s.RequestSubsystem("sftp"); err != nil {
+		_ = s.Close()
+		select {
+		case <-c.dead:
+			return nil, c.lost(err)
+		default:
+		}
 		c.sftpErr = fmt.Errorf("sftp: %w", err)
 		return nil, c.sftpErr
 	}
+	cl, err := sftp.NewClientPipe(r, w, sftp.UseConcurrentWrites(true))
+	if err != nil {
+		_ = s.Close()
+		return nil, fmt.Errorf("sftp: %w", err)
+	}
 	c.sftp = cl
+	go func() {
+		// A client that died (its session closed) is replaced on next use.
+		_ = cl.Wait()
+		c.sftpMu.Lock()
+		if c.sftp == cl {
+			c.sftp = nil
+		}
+		c.sftpMu.Unlock()
+		_ = s.Close()
+	}()
 	return cl, nil
 }
 

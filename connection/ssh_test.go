@@ -704,7 +704,7 @@ func TestSSHUnreachable(t *testing.T) {
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, "127.0.0.9", ue.Host)
 	require.EqualError(t, err, fmt.Sprintf("Failed to connect to the host via ssh: ssh: connect to host 127.0.0.9 port %d: Connection refused", port))
-	require.Less(t, time.Since(start), 2*time.Second)
+	require.Less(t, time.Since(start), 5*time.Second, "refused is not a timeout")
 
 	// A server that accepts TCP but never speaks: the connect timeout.
 	l, err := net.Listen("tcp", "127.0.0.9:0")
@@ -765,7 +765,7 @@ func TestSSHKeepalive(t *testing.T) {
 	_, err := c.Exec(ctx(t), "echo ok", nil)
 	var ue *UnreachableError
 	require.ErrorAs(t, err, &ue)
-	require.Less(t, time.Since(start), 8*time.Second)
+	require.Less(t, time.Since(start), 15*time.Second)
 }
 
 // TestSSHConnectionLost cuts the TCP connection under a live Connection.
