@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"unicode"
@@ -301,7 +302,7 @@ func (d *data) addHost(name, groupName string, port *int) (*host, error) {
 // directory itself, a file's directory, or for a host list the string
 // "None" (Ansible converts its None to text there).
 func sourceDir(source string) any {
-	st, err := statFn(source)
+	st, err := os.Stat(source)
 	switch {
 	case err == nil && st.IsDir():
 		return source

@@ -19,9 +19,6 @@ import (
 	"sync"
 )
 
-// statFn is os.Stat, a variable only so tests can count file system use.
-var statFn = os.Stat
-
 // Inventory is a loaded inventory. Its methods are safe for concurrent use.
 type Inventory struct {
 	mu sync.Mutex
