@@ -108,7 +108,12 @@ func connectHop(ctx context.Context, via *ssh.Client, t *sshTarget, a *auth, pas
 		HostKeyCallback: hk.callback,
 		Timeout:         t.timeout,
 	}
-	if algos := hk.algorithms(addr); len(algos) > 0 {
+	// Host keys are looked up as [host]:port, or under HostKeyAlias.
+	keyAddr := addr
+	if t.hostKeyAlias != "" {
+		keyAddr = net.JoinHostPort(t.hostKeyAlias, "22")
+	}
+	if algos := hk.algorithms(keyAddr); len(algos) > 0 {
 		cfg.HostKeyAlgorithms = algos
 	}
 	dctx, cancel := context.WithTimeout(ctx, t.timeout)
@@ -135,7 +140,7 @@ func connectHop(ctx context.Context, via *ssh.Client, t *sshTarget, a *auth, pas
 	}
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.Close() })
-	sc, chans, reqs, err := ssh.NewClientConn(conn, addr, cfg)
+	sc, chans, reqs, err := ssh.NewClientConn(conn, keyAddr, cfg)
 	stop()
 	if err != nil {
 		_ = conn.Close()
@@ -382,6 +387,9 @@ func (h *hostKeys) callback(hostname string, remote net.Addr, key ssh.PublicKey)
 var unknownHost = errors.New("host unknown")
 
 func knownHostsName(t *sshTarget) string {
+	if t.hostKeyAlias != "" {
+		return t.hostKeyAlias
+	}
 	if t.port == 22 {
 		return t.hostname
 	}

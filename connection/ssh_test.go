@@ -458,6 +458,12 @@ func TestSSHHostKeys(t *testing.T) {
 			p.ExtraSSHArgs = "-o StrictHostKeyChecking=accept-new"
 		}), "HAS CHANGED")
 	})
+	t.Run("HostKeyAlias", func(t *testing.T) {
+		line := "web-alias " + strings.SplitN(s.KnownHostsLine, " ", 2)[1]
+		require.NoError(t, try(func(p *Params) { p.KnownHostsFile = kh(line); p.ExtraSSHArgs = "-o HostKeyAlias=web-alias" }))
+		err := try(func(p *Params) { p.KnownHostsFile = kh(line); p.ExtraSSHArgs = "-o HostKeyAlias=other-alias" })
+		require.ErrorContains(t, err, "No host key for other-alias is known")
+	})
 	t.Run("hashed known_hosts", func(t *testing.T) {
 		p := kh(s.KnownHostsLine)
 		if out, err := runCmd("ssh-keygen", "-H", "-f", p); err != nil {

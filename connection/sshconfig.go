@@ -16,15 +16,16 @@ import (
 // sshTarget is one host to reach over SSH, with everything resolved from
 // Params, the ssh arguments and ~/.ssh/config.
 type sshTarget struct {
-	alias     string // the name asked for
-	hostname  string // the address dialled
-	port      int
-	user      string
-	keyFiles  []string // asked for: a missing one is reported
-	extraKeys []string // default keys, used when present
-	proxyJump []string // jump hosts in order, each [user@]host[:port]
-	proxyCmd  string   // ProxyCommand, %-tokens expanded; used without jumps
-	agentSock string   // ssh-agent socket; "" for none
+	alias        string // the name asked for
+	hostname     string // the address dialled
+	port         int
+	user         string
+	keyFiles     []string // asked for: a missing one is reported
+	extraKeys    []string // default keys, used when present
+	proxyJump    []string // jump hosts in order, each [user@]host[:port]
+	proxyCmd     string   // ProxyCommand, %-tokens expanded; used without jumps
+	agentSock    string   // ssh-agent socket; "" for none
+	hostKeyAlias string   // HostKeyAlias: the name host keys are known by
 	// identitiesOnly: use only keyFiles, not the agent's other keys.
 	identitiesOnly bool
 	checkKeys      bool
@@ -331,6 +332,7 @@ func targetFor(alias string, cfg *ssh_config.Config, args *sshArgs, userName str
 		t.agentSock = expandTokens(ia, alias, t.hostname, t.port, t.user)
 	}
 	t.identitiesOnly = strings.EqualFold(get("IdentitiesOnly"), "yes")
+	t.hostKeyAlias = get("HostKeyAlias")
 	if pc := get("ProxyCommand"); pc != "" && !strings.EqualFold(pc, "none") && len(t.proxyJump) == 0 {
 		t.proxyCmd = expandTokens(pc, alias, t.hostname, t.port, t.user)
 	}
