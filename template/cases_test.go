@@ -287,6 +287,12 @@ var exprCases = []string{
 	"{{ {'a': [[1, 2], {'b': []}], 'c': {'d': {'e': 1}}} | to_yaml }}", "{{ {'a': [[1, 2], {'b': []}], 'c': {'d': {'e': 1}}} | to_nice_yaml }}",
 	"{{ [[1, [2]], []] | to_nice_yaml }}", "{{ {'long': 'word ' * 30} | to_yaml }}", "{{ [1.0, 0.5, 1e20, -1.5e-7, none, true] | to_yaml }}",
 	"{{ 'a: !!str 5\nb: 0o17\nc: 1:30\nd: ~' | from_yaml }}",
+	"{{ {'opts': '-Xmx4g -XX:+UseG1GC -Dome.very.long.property.name=value ' * 3, 'k': 1} | to_nice_yaml }}",
+	"{{ {'m': 'line1\nline2\n', 'n': 'a\n b', 'o': 'a \nb', 'p': '\nlead'} | to_nice_yaml }}",
+	"{{ {'x y': 1, 'a:b': 2, '-k': 3, '': 4, 'yes': 5, '1': 6, 'k#': 7} | to_nice_yaml }}",
+	"{{ range(40) | list | to_yaml }}", "{{ {'a': range(30) | list} | to_nice_yaml }}", "{{ [{'a': 1}, {'b': [1, 2]}] | to_yaml }}",
+	"{{ {'a': {'b': {'c': [1, {'d': 'e'}]}}} | to_nice_yaml(indent=2) }}", "{{ ('x' * 100) | to_yaml }}", "{{ ('x ' * 50) | to_yaml }}",
+	"{{ ['é', 'ü ü', '\u2028'] | to_yaml }}", "{{ {'a': none, 'b': true, 'c': 1.5} | to_nice_yaml }}", "{{ [[[]]] | to_nice_yaml }}",
 	// methods and comparisons
 	"{{ 'x'.center(5, '*') }}", "{{ 'ABC'.swapcase() }}", "{{ '{:^7}'.format('x') }}", "{{ '{:,}'.format(1234567) }}", "{{ '{!r}'.format('x') }}",
 	"{{ 'a.b.c'.rsplit('.', 1)[0] }}", "{{ 'a' == 1 }}", "{{ none < 1 }}", "{{ [1] ~ 'x' }}", "{{ 'abc'[5:] }}", "{{ nums[-10:2] }}", "{{ nums[::-2] }}",

@@ -1094,6 +1094,12 @@ func binop(op string, l, r any) (any, error) {
 			return percentFormat(fs, r)
 		}
 	}
+	if op == "*" {
+		switch l.(type) {
+		case string, []any, tuple:
+			return nil, typeErr("can't multiply sequence by non-int of type '%s'", pyTypeName(r))
+		}
+	}
 	return nil, typeErr("unsupported operand type(s) for %s: '%s' and '%s'", op, pyTypeName(l), pyTypeName(r))
 }
 

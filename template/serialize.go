@@ -379,9 +379,12 @@ func (e *yamlEmitter) writeIndent() {
 	}
 }
 
-func (e *yamlEmitter) writeLineBreak() {
+func (e *yamlEmitter) writeLineBreak() { e.writeBreak('\n') }
+
+// writeBreak writes a line break character (PyYAML keeps \u2028 and friends).
+func (e *yamlEmitter) writeBreak(r rune) {
 	e.ws, e.indention = true, true
-	e.b.WriteByte('\n')
+	e.b.WriteRune(r)
 	e.column = 0
 }
 
@@ -555,8 +558,7 @@ func (e *yamlEmitter) writePlain(text string, split bool) {
 					e.writeLineBreak()
 				}
 				for _, br := range t[start:end] {
-					_ = br
-					e.writeLineBreak()
+					e.writeBreak(br)
 				}
 				e.writeIndent()
 				e.ws, e.indention = false, false
@@ -599,8 +601,8 @@ func (e *yamlEmitter) writeSingleQuoted(text string, split bool) {
 				if t[start] == '\n' {
 					e.writeLineBreak()
 				}
-				for range t[start:end] {
-					e.writeLineBreak()
+				for _, br := range t[start:end] {
+					e.writeBreak(br)
 				}
 				e.writeIndent()
 				start = end
@@ -828,7 +830,7 @@ func sortedDictKeys(v any) []string {
 }
 
 var (
-	yamlSpecialRe = regexp.MustCompile(`^(?:~|null|Null|NULL|y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|<<|=|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?.*)$`)
+	yamlSpecialRe = regexp.MustCompile(`^(?:~|null|Null|NULL|yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?0b[01_]+|[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+|<<|=|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?.*)$`)
 )
 
 // yamlScalar formats a non-string scalar as PyYAML would.
