@@ -84,6 +84,9 @@ type Controller interface {
 	// output_encoding, and ansible_managed, template_path and the other
 	// template_* variables are set for the rendering.
 	RenderTemplate(path string, opts map[string]any) (string, error)
+	// Reconnect closes the host's connection and opens a new one (for
+	// reboot and similar modules that wait for the host to come back).
+	Reconnect(ctx context.Context) (connection.Connection, error)
 }
 
 // Task is one invocation of a module on one host.

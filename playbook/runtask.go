@@ -983,3 +983,21 @@ func (c *controller) RenderTemplate(path string, opts map[string]any) (string, e
 	srch := &template.Search{Dirs: append([]string{filepath.Dir(path)}, c.search.Dirs...)}
 	return c.e.opts.Templar.RenderFile(string(data), s, srch, fileOptions(opts))
 }
+
+func (c *controller) Reconnect(ctx context.Context) (connection.Connection, error) {
+	target := c.h
+	c.h.mu.Lock()
+	if c.h.conn != nil {
+		c.h.conn.Close()
+		c.h.conn = nil
+	}
+	c.h.mu.Unlock()
+	conn, err := c.e.conn(ctx, target, c.scope, c.fr.kw)
+	if err != nil {
+		return nil, err
+	}
+	if c.mt != nil {
+		c.mt.Conn = conn
+	}
+	return conn, nil
+}

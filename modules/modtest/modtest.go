@@ -179,3 +179,11 @@ func (c *Controller) RenderTemplate(path string, opts map[string]any) (string, e
 	}
 	return string(b), nil
 }
+
+// Reconnect returns ReconnectConn when set, else an error.
+func (c *Controller) Reconnect(ctx context.Context) (connection.Connection, error) {
+	if c.ReconnectConn != nil {
+		return c.ReconnectConn, nil
+	}
+	return nil, fmt.Errorf("modtest: no connection to reconnect to")
+}
