@@ -132,6 +132,8 @@ type Controller struct {
 	Cond      func(expr string) (bool, error)
 	// Render renders templates for RenderTemplate when set.
 	Render func(path string, opts map[string]any) (string, error)
+	// ReconnectConn is what Reconnect returns.
+	ReconnectConn connection.Connection
 }
 
 // Template renders with Template_ when set, else returns v.
