@@ -58,7 +58,7 @@ func TestShlexSplit(t *testing.T) {
 }
 
 func TestQuoteGlob(t *testing.T) {
-	require.Equal(t, `/tmp/'a b'*.txt`, quoteGlob("/tmp/a b*.txt"))
+	require.Equal(t, `'/tmp/a b'*.txt`, quoteGlob("/tmp/a b*.txt"))
 	require.Equal(t, `~/x`, quoteGlob("~/x"))
 	require.Equal(t, `'/x;rm -rf /'`, quoteGlob("/x;rm -rf /"))
 	require.Equal(t, `/d/[ab]?`, quoteGlob("/d/[ab]?"))

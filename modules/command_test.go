@@ -205,6 +205,14 @@ func TestCommandRealShell(t *testing.T) {
 	r = runModuleT(t, conn, "shell", map[string]any{"_raw_params": "echo ran", "chdir": dir, "creates": "a b.txt"}, false)
 	require.Equal(t, false, r["changed"])
 
+	// A pattern is a pattern, never code.
+	r = runModuleT(t, conn, "command", map[string]any{"_raw_params": "true", "creates": dir + "/$(touch " + dir + "/pwned)*`touch " + dir + "/pwned`;touch " + dir + "/pwned"}, false)
+	require.Equal(t, true, r["changed"])
+	require.NoFileExists(t, filepath.Join(dir, "pwned"))
+	r = runModuleT(t, conn, "command", map[string]any{"_raw_params": "true", "chdir": dir + "/x'; touch " + dir + "/pwned #"}, false)
+	require.True(t, r.Failed())
+	require.NoFileExists(t, filepath.Join(dir, "pwned"))
+
 	r = runModuleT(t, conn, "command", map[string]any{"_raw_params": "cat", "stdin": "hi"}, false)
 	require.Equal(t, "hi", r["stdout"])
 	r = runModuleT(t, conn, "command", map[string]any{"_raw_params": "od -c", "stdin": "hi", "stdin_add_newline": false}, false)
