@@ -4,31 +4,26 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ome/omeprov/config"
 	"github.com/ome/omeprov/inventory"
 )
 
 func init() { subcommands = append(subcommands, newInventoryCmd) }
 
-// inventorySources returns the -i values, or Ansible's default inventory
-// (ANSIBLE_INVENTORY, else /etc/ansible/hosts) when none is given.
-func inventorySources(given []string) []string {
+// inventorySources returns the -i values, or else the configured default
+// inventory (ansible.cfg's inventory, ANSIBLE_INVENTORY, /etc/ansible/hosts).
+func inventorySources(given []string) ([]string, error) {
 	if len(given) > 0 {
-		return given
+		return given, nil
 	}
-	if env := os.Getenv("ANSIBLE_INVENTORY"); env != "" {
-		var out []string
-		for _, s := range strings.Split(env, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
+	cfg, err := config.Load()
+	if err != nil {
+		return nil, err
 	}
-	return []string{"/etc/ansible/hosts"}
+	return cfg.Inventory, nil
 }
 
 // printWarnings prints warnings as Ansible does, on stderr.
@@ -70,7 +65,11 @@ tree from a group (all by default), --host NAME one host's merged variables.`,
 			if used > 1 {
 				return &exitError{code: 5, err: errors.New("Conflicting options used, only one of --host, --graph or --list can be used at the same time.")}
 			}
-			inv, err := inventory.Load(inventorySources(sources))
+			srcs, err := inventorySources(sources)
+			if err != nil {
+				return &exitError{code: 5, err: err}
+			}
+			inv, err := inventory.Load(srcs)
 			if err != nil {
 				return &exitError{code: 1, err: err}
 			}
