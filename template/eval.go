@@ -60,6 +60,7 @@ func (s *state) resolveVar(name string) (any, bool, error) {
 	if !ok {
 		return nil, false, nil
 	}
+	raw = normalize(raw)
 	if _, lazy := raw.(LazyMap); lazy || name == "vars" || raw == nil {
 		return raw, true, nil
 	}
@@ -114,6 +115,10 @@ func needsTemplating(v any, sx syntax) bool {
 				return true
 			}
 		}
+	case nil, bool, int, float64, tuple, *odict, LazyMap:
+	default:
+		// Go types that normalize must convert.
+		return true
 	}
 	return false
 }
@@ -131,6 +136,7 @@ func (s *state) templateValue(v any, convert bool) (any, error) {
 	if s.depth > maxEvalDepth {
 		return nil, &Error{Msg: "maximum recursion depth exceeded while templating"}
 	}
+	v = normalize(v)
 	switch x := v.(type) {
 	case Unsafe:
 		return string(x), nil
@@ -181,7 +187,7 @@ func (s *state) templateValue(v any, convert bool) (any, error) {
 // Ansible's single-variable shortcut.
 func (s *state) resolveRawScalar(name string) (any, bool, error) {
 	raw, ok := s.vars[name]
-	return raw, ok, nil
+	return normalize(raw), ok, nil
 }
 
 // render renders one template string the way Templar.do_template does.

@@ -253,3 +253,15 @@ func TestEvaluate(t *testing.T) {
 	_, err := tp.Evaluate([]any{"x > 1", "nosuch"}, vars, nil)
 	require.EqualError(t, err, "The conditional check 'nosuch' failed. The error was: error while evaluating conditional (nosuch): 'nosuch' is undefined")
 }
+
+func TestGoTypedValues(t *testing.T) {
+	tp := New(Options{})
+	vars := Scope{"l": []string{"a", "b"}, "m": map[string]string{"k": "v"}, "n": int64(7), "f": float32(0.5),
+		"nested": map[string]any{"xs": []int{1, 2}}}
+	got, err := tp.Template("{{ l | join(',') }} {{ m.k }} {{ n + 1 }} {{ f * 2 }} {{ nested.xs | sum }}", vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, "a,b v 8 1.0 3", got)
+	got, err = tp.Template([]string{"{{ n }}"}, vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, []any{7}, got)
+}
