@@ -14,6 +14,7 @@ type ParseError struct {
 	Msg  string
 }
 
+// Error gives the problem as Ansible words it, after file:line:.
 func (e *ParseError) Error() string {
 	if e.Line == 0 {
 		return fmt.Sprintf("%s: %s", e.File, e.Msg)
