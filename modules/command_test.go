@@ -57,44 +57,6 @@ func (c *shConnT) GetFile(ctx context.Context, path string, b *connection.Become
 
 func (c *shConnT) Close() error { return nil }
 
-// stubCtlT is a Controller for tests of controller-side modules.
-type stubCtlT struct {
-	vars     map[string]any
-	template func(v any) (any, error)
-	cond     func(string) (bool, error)
-	dir      string
-}
-
-func (c *stubCtlT) Template(v any) (any, error) {
-	if c.template != nil {
-		return c.template(v)
-	}
-	return v, nil
-}
-func (c *stubCtlT) Conditional(expr string) (bool, error) {
-	if c.cond == nil {
-		return false, fmt.Errorf("no conditional evaluator")
-	}
-	return c.cond(expr)
-}
-func (c *stubCtlT) Var(name string) (any, bool, error) { v, ok := c.vars[name]; return v, ok, nil }
-func (c *stubCtlT) FindFile(kind, name string) (string, error) {
-	if filepath.IsAbs(name) {
-		return name, nil
-	}
-	for _, p := range []string{filepath.Join(c.dir, kind, name), filepath.Join(c.dir, name)} {
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("Could not find or access '%s'", name)
-}
-func (c *stubCtlT) Facts(ctx context.Context) (map[string]any, error) { return nil, nil }
-func (c *stubCtlT) RenderTemplate(path string, opts map[string]any) (string, error) {
-	b, err := os.ReadFile(path)
-	return string(b), err
-}
-
 // runModuleT validates args (a free-form string or a map) for module and
 // runs it on conn, as the engine will.
 func runModuleT(t *testing.T, conn connection.Connection, module string, args any, check bool) modules.Result {
@@ -112,7 +74,7 @@ func runModuleT(t *testing.T, conn connection.Connection, module string, args an
 	}
 	v, err := modules.Validate(module, e.Spec, m)
 	require.NoError(t, err)
-	task := &modules.Task{Name: module, Module: module, Args: v, Conn: conn, Check: check, Host: "localhost", Ctl: &stubCtlT{}}
+	task := &modules.Task{Name: module, Module: module, Args: v, Conn: conn, Check: check, Host: "localhost", Ctl: &modtest.Controller{}}
 	r, err := e.Module.Run(context.Background(), task)
 	require.NoError(t, err)
 	return r
@@ -129,7 +91,7 @@ func runEntryT(task *modules.Task) (modules.Result, error) {
 
 func TestCommandCreatesSkips(t *testing.T) {
 	c := modtest.New(&modtest.Reply{Match: `omeprov_exists`, Stdout: "creates=1\n"})
-	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "touch /x", "creates": "/x"}, Ctl: &stubCtlT{}}
+	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "touch /x", "creates": "/x"}, Ctl: &modtest.Controller{}}
 	r, err := runEntryT(task)
 	require.NoError(t, err)
 	require.Equal(t, modules.Result{"changed": false, "cmd": []any{"touch", "/x"}, "delta": nil, "end": nil, "start": nil,
@@ -141,7 +103,7 @@ func TestCommandCreatesSkips(t *testing.T) {
 func TestCommandCheckMode(t *testing.T) {
 	// Without creates/removes the command is skipped.
 	c := modtest.New()
-	task := &modules.Task{Module: "command", Conn: c, Check: true, Args: map[string]any{"_raw_params": "rm -rf /x"}, Ctl: &stubCtlT{}}
+	task := &modules.Task{Module: "command", Conn: c, Check: true, Args: map[string]any{"_raw_params": "rm -rf /x"}, Ctl: &modtest.Controller{}}
 	r, err := runEntryT(task)
 	require.NoError(t, err)
 	require.Equal(t, true, r["skipped"])
@@ -150,7 +112,7 @@ func TestCommandCheckMode(t *testing.T) {
 	require.Empty(t, c.Calls)
 	// With removes that exists, it would run: changed, not skipped.
 	c = modtest.New(&modtest.Reply{Match: `omeprov_exists`, Stdout: "removes=1\n"})
-	task = &modules.Task{Module: "shell", Conn: c, Check: true, Args: map[string]any{"_raw_params": "rm -rf /x", "removes": "/x"}, Ctl: &stubCtlT{}}
+	task = &modules.Task{Module: "shell", Conn: c, Check: true, Args: map[string]any{"_raw_params": "rm -rf /x", "removes": "/x"}, Ctl: &modtest.Controller{}}
 	r, err = runEntryT(task)
 	require.NoError(t, err)
 	require.Nil(t, r["skipped"])
@@ -166,14 +128,14 @@ func TestCommandCheckMode(t *testing.T) {
 
 func TestCommandTransportError(t *testing.T) {
 	c := modtest.New(&modtest.Reply{Match: `.`, Err: fmt.Errorf("connection lost")})
-	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "ls"}, Ctl: &stubCtlT{}}
+	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "ls"}, Ctl: &modtest.Controller{}}
 	_, err := runEntryT(task)
 	require.ErrorContains(t, err, "connection lost")
 }
 
 func TestCommandProbeGarbage(t *testing.T) {
 	c := modtest.New(&modtest.Reply{Match: `omeprov_exists`, Stdout: "", Stderr: "sh: syntax error", ExitCode: 2})
-	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "ls", "creates": "/x"}, Ctl: &stubCtlT{}}
+	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "ls", "creates": "/x"}, Ctl: &modtest.Controller{}}
 	_, err := runEntryT(task)
 	require.ErrorContains(t, err, "could not check creates/removes")
 }
