@@ -22,8 +22,8 @@ type localConn struct {
 
 // Local returns a Connection to the machine omeprov runs on
 // (ansible_connection=local): commands run with /bin/sh through os/exec and
-// files are written directly. Become works as over SSH, except su with a
-// password, which needs a terminal.
+// files are written directly. Become works as over SSH; su with a password
+// runs on a pseudo-terminal (Linux and macOS).
 func Local() Connection {
 	return &localConn{user: localUser(), timeout: 12 * time.Second}
 }
@@ -32,7 +32,7 @@ func dialLocal(context.Context, Params) (Connection, error) { return Local(), ni
 
 func (c *localConn) start(ctx context.Context, line string, tty bool, stdout, stderr io.Writer) (*proc, error) {
 	if tty {
-		return nil, &BecomeError{Method: "su", Msg: "su with a password needs a terminal, which the local connection does not provide: use become_method sudo"}
+		return c.startTTY(line, stdout)
 	}
 	cmd := exec.Command("/bin/sh", "-c", line)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
@@ -71,6 +71,61 @@ func (c *localConn) start(ctx context.Context, line string, tty bool, stdout, st
 		},
 	}, nil
 }
+
+// startTTY starts line on a new pseudo-terminal (for su, which reads its
+// password only from one); all output comes to stdout.
+func (c *localConn) startTTY(line string, stdout io.Writer) (*proc, error) {
+	master, slave, err := openPTY()
+	if err != nil {
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true, Ctty: 0}
+	err = cmd.Start()
+	_ = slave.Close()
+	if err != nil {
+		_ = master.Close()
+		return nil, fmt.Errorf("local: %w", err)
+	}
+	copied := make(chan struct{})
+	go func() {
+		// Reading ends with EIO once no process has the terminal open.
+		_, _ = io.Copy(stdout, master)
+		close(copied)
+	}()
+	return &proc{
+		stdin: ttyInput{master},
+		wait: func() (int, error) {
+			err := cmd.Wait()
+			select {
+			case <-copied:
+			case <-time.After(2 * time.Second):
+			}
+			_ = master.Close()
+			<-copied
+			var ee *exec.ExitError
+			switch {
+			case err == nil:
+				return 0, nil
+			case errors.As(err, &ee):
+				if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					return 128 + int(ws.Signal()), nil
+				}
+				return ee.ExitCode(), nil
+			}
+			return 0, fmt.Errorf("local: %w", err)
+		},
+		kill: func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) },
+	}, nil
+}
+
+// ttyInput writes to a terminal; closing it does not close the terminal,
+// which the output side still needs.
+type ttyInput struct{ f *os.File }
+
+func (t ttyInput) Write(p []byte) (int, error) { return t.f.Write(p) }
+func (t ttyInput) Close() error                { return nil }
 
 // Exec runs cmd with /bin/sh on this machine.
 func (c *localConn) Exec(ctx context.Context, cmd string, opts *ExecOptions) (*Result, error) {

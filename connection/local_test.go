@@ -112,8 +112,6 @@ func TestLocalBecomeReal(t *testing.T) {
 	require.Equal(t, u.Name+"\nin", string(r.Stdout))
 	r = exec1(t, c, "id -un", &ExecOptions{Become: &Become{Method: "su", User: u.Name}})
 	require.Equal(t, u.Name+"\n", string(r.Stdout))
-	_, err := c.Exec(ctx(t), "id -un", &ExecOptions{Become: &Become{Method: "su", User: u.Name, Password: "x"}})
-	require.ErrorContains(t, err, "needs a terminal")
 
 	p := filepath.Join(u.Home, "file")
 	require.NoError(t, c.PutFile(ctx(t), p, strings.NewReader("as user"), &FileOptions{Become: &Become{User: u.Name}}))
@@ -135,4 +133,42 @@ func TestLocalCancel(t *testing.T) {
 	_, err := c.Exec(cx, "sleep 20; echo never", nil)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.Less(t, time.Since(start), 3*time.Second)
+}
+
+// fakeSu is an su stand-in that, like su, insists on a terminal and reads
+// the password from it, then runs the -c command.
+const fakeSu = `#!/bin/sh
+[ -t 0 ] || { echo "su: must be run from a terminal" >&2; exit 1; }
+cmd=
+while [ $# -gt 0 ]; do
+  case "$1" in -c) cmd=$2; shift 2;; *) shift;; esac
+done
+printf 'Password: '
+IFS= read -r pw
+if [ "$pw" != "$FAKE_SU_PW" ]; then echo; echo "su: Authentication failure"; exit 1; fi
+echo
+exec /bin/sh -c "$cmd"
+`
+
+// TestLocalSuPassword drives su with a password on a local pseudo-terminal
+// through a stand-in su, so it runs without root.
+func TestLocalSuPassword(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "su"), []byte(fakeSu), 0o755))
+	t.Setenv("PATH", dir+":"+os.Getenv("PATH"))
+	t.Setenv("FAKE_SU_PW", "s3 cr'et")
+	c := Local()
+	b := &Become{Method: "su", User: "someone", Password: "s3 cr'et"}
+	r := exec1(t, c, "echo out; echo err >&2; [ -t 0 ] || echo stdin-not-tty; exit 6", &ExecOptions{Become: b})
+	require.Equal(t, "out\nerr\nstdin-not-tty\n", string(r.Stdout), "on a terminal both streams come on stdout")
+	require.Equal(t, 6, r.ExitCode)
+	in := "binary \x03\x04\x00 data\n"
+	r = exec1(t, c, "cat", &ExecOptions{Become: b, Stdin: strings.NewReader(in)})
+	require.Equal(t, in, string(r.Stdout))
+	_, err := c.Exec(ctx(t), "true", &ExecOptions{Become: &Become{Method: "su", User: "someone", Password: "wrong"}})
+	require.EqualError(t, err, "Incorrect su password")
+	start := time.Now()
+	_, err = c.Exec(ctx(t), "true", &ExecOptions{Become: &Become{Method: "su", User: "someone"}})
+	require.Error(t, err, "su without a password and without a terminal")
+	require.Less(t, time.Since(start), 5*time.Second)
 }
