@@ -83,6 +83,7 @@ var (
 	pipNameRe    = regexp.MustCompile(`^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*(.*)$`)
 	pipClauseRe  = regexp.MustCompile(`^\s*(===|==|!=|<=|>=|~=|<|>)\s*([^\s,;]+)\s*$`)
 	pipCanonRe   = regexp.MustCompile(`[-_.]+`)
+	pipMarkerRe  = regexp.MustCompile(`^(?:\(?\s*(?:[a-z_.]+|'[^']*'|"[^"]*")\s*(?:===|==|!=|<=|>=|~=|<|>|not\s+in|in)\s*(?:[a-z_.]+|'[^']*'|"[^"]*")\s*\)?\s*(?:and|or)?\s*)+$`)
 	pipVCSRe     = regexp.MustCompile(`(svn|git|hg|bzr)\+`)
 	pipOperators = []string{">=", "<=", ">", "<", "==", "!=", "~="}
 )
@@ -104,6 +105,9 @@ func parsePipReq(s string) pipReq {
 	if i := strings.Index(rest, ";"); i >= 0 {
 		r.Marker = strings.TrimSpace(rest[i+1:])
 		rest = rest[:i]
+		if !pipMarkerRe.MatchString(r.Marker) {
+			return pipReq{Raw: s}
+		}
 	}
 	rest = strings.TrimSpace(rest)
 	var clauses []string
