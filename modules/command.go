@@ -163,6 +163,7 @@ func (p *commandPlan) probeScript() string {
 // probeResult is what probeScript found.
 type probeResult struct {
 	ChdirFailed   bool
+	ChdirOK       bool
 	ChdirErr      string
 	CreatesExists bool
 	RemovesExists bool
@@ -176,6 +177,8 @@ func parseProbe(out, stderr string) probeResult {
 		switch strings.TrimSpace(line) {
 		case "chdir=fail":
 			r.ChdirFailed = true
+		case "chdir=ok":
+			r.ChdirOK = true
 		case "creates=1":
 			r.CreatesExists, r.SawCreates = true, true
 		case "creates=0":
@@ -341,8 +344,8 @@ func runCommand(ctx context.Context, t *Task, shell bool) (Result, error) {
 		if pr.ChdirFailed {
 			return p.base(Result{"failed": true, "msg": fmt.Sprintf("Unable to change directory before execution: %s: %s", pr.ChdirErr, pyBytesRepr(p.Chdir))}), nil
 		}
-		if (p.Creates != "" && !pr.SawCreates) || (p.Removes != "" && !pr.SawRemoves) {
-			return nil, fmt.Errorf("%s: could not check creates/removes on the host: %s", t.Module, strings.TrimSpace(string(res.Stderr)))
+		if (p.Chdir != "" && !pr.ChdirOK) || (p.Creates != "" && !pr.SawCreates) || (p.Removes != "" && !pr.SawRemoves) {
+			return nil, fmt.Errorf("%s: could not check chdir/creates/removes on the host: %s", t.Module, strings.TrimSpace(string(res.Stderr)))
 		}
 	}
 	if r := p.skipResult(pr, t.Check); r != nil {

@@ -137,7 +137,7 @@ func TestCommandProbeGarbage(t *testing.T) {
 	c := modtest.New(&modtest.Reply{Match: `omeprov_exists`, Stdout: "", Stderr: "sh: syntax error", ExitCode: 2})
 	task := &modules.Task{Module: "command", Conn: c, Args: map[string]any{"_raw_params": "ls", "creates": "/x"}, Ctl: &modtest.Controller{}}
 	_, err := runEntryT(task)
-	require.ErrorContains(t, err, "could not check creates/removes")
+	require.ErrorContains(t, err, "could not check chdir/creates/removes")
 }
 
 func TestCommandRealShell(t *testing.T) {

@@ -19,11 +19,12 @@ func init() {
 }
 
 // rawLine is the line raw runs: the text as it is, or given to
-// executable with -c as Ansible's _low_level_execute_command does.
+// executable with -c as Ansible's _low_level_execute_command does (the
+// executable is quoted as one word: it names a program).
 func rawLine(args map[string]any) string {
 	cmd, _ := args["_raw_params"].(string)
 	if exe, _ := args["executable"].(string); exe != "" {
-		return exe + " -c " + connection.Quote(cmd)
+		return connection.Quote(exe) + " -c " + connection.Quote(cmd)
 	}
 	return cmd
 }
