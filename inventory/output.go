@@ -12,7 +12,9 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"gopkg.in/yaml.v3"
+	yaml "go.yaml.in/yaml/v3" // its encoder can indent lists as PyYAML does
+
+	"github.com/ome/omeprov/internal/yaml11"
 )
 
 // internalVars are the variables ansible-inventory leaves out of its output.
@@ -184,6 +186,7 @@ func encodeYAML(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
+	enc.CompactSeqIndent() // "- a" under its key, as PyYAML writes
 	if err := enc.Encode(yamlSafe(v)); err != nil {
 		return nil, fmt.Errorf("inventory: yaml: %w", err)
 	}
@@ -301,11 +304,21 @@ func (inv *Inventory) ListYAML(opts OutputOptions) ([]byte, error) {
 func yamlSafe(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, x := range v {
-			out[k] = yamlSafe(x)
+		// Keys in plain string order, as PyYAML's sort_keys (yaml.v3
+		// would put step4 before step10).
+		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			var kn yaml.Node
+			if err := kn.Encode(yamlSafe(k)); err != nil {
+				kn = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}
+			}
+			var vn yaml.Node
+			if err := vn.Encode(yamlSafe(v[k])); err != nil {
+				vn = yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: fmt.Sprint(v[k])}
+			}
+			n.Content = append(n.Content, &kn, &vn)
 		}
-		return out
+		return n
 	case []any:
 		out := make([]any, len(v))
 		for i, x := range v {
@@ -314,6 +327,13 @@ func yamlSafe(v any) any {
 		return out
 	case *big.Int:
 		return &yaml.Node{Kind: yaml.ScalarNode, Value: v.String()}
+	case string:
+		// PyYAML single-quotes a string that would read back as another
+		// type ('yes', '13', ''); yaml.v3 would double-quote it.
+		if _, isStr := yaml11.Resolve(v).(string); !isStr && utf8.ValidString(v) && !strings.ContainsAny(v, "\n'") {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Style: yaml.SingleQuotedStyle, Value: v}
+		}
+		return v
 	case float64:
 		// PyYAML's represent_float: Python's repr, always with a dot.
 		s := pyFloat(v)
