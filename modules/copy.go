@@ -36,6 +36,9 @@ func init() {
 	}, ModuleFunc(runCopy))
 }
 
+// copyNotFound is the message for a src missing on the controller.
+const copyNotFound = "Could not find or access '%s' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option"
+
 // copyMaxDiffSize is Ansible's MAX_FILE_SIZE_FOR_DIFF default.
 const copyMaxDiffSize = 104448
 
@@ -94,11 +97,11 @@ func runCopy(ctx context.Context, t *Task) (Result, error) {
 	}
 	full, err := t.Ctl.FindFile("files", src)
 	if err != nil {
-		return Failf("Could not find or access '%s' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option", src), nil
+		return Failf(copyNotFound, src), nil
 	}
 	fi, err := os.Stat(full)
 	if err != nil {
-		return Failf("Could not find or access '%s' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option", src), nil
+		return Failf(copyNotFound, src), nil
 	}
 	if !fi.IsDir() {
 		data, err := os.ReadFile(full)

@@ -180,7 +180,7 @@ func (d *fileDiff) result(r Result) Result {
 
 // target is what attributes apply to: the link's target when following.
 func (r *fileRun) target(ctx context.Context, f *fsInfo) (*fsInfo, error) {
-	if !r.follow || f.Type != "link" || f.TargetType == "" {
+	if !r.follow || f.Type != "link" {
 		return f, nil
 	}
 	rp := fsRealPath(ctx, r.t, f)
@@ -634,6 +634,13 @@ func (r *fileRun) ensureAbsent(ctx context.Context, f *fsInfo) (Result, error) {
 		return Result{"path": p, "changed": false, "state": "absent"}, nil
 	}
 	d := newFileDiff(p, "absent", prev)
+	if prev == "directory" {
+		entries, err := fsListTree(ctx, r.t, p, false)
+		if err != nil {
+			return nil, err
+		}
+		d.before["path_content"] = walkList(p, entries)
+	}
 	if !r.t.Check {
 		cmd := "rm -f -- " + fsShellPath(p)
 		if prev == "directory" {
@@ -652,4 +659,40 @@ func (r *fileRun) ensureAbsent(ctx context.Context, f *fsInfo) (Result, error) {
 		}
 	}
 	return d.result(Result{"path": p, "changed": true, "state": "absent"}), nil
+}
+
+// walkList is the path_content of file state=absent: the directories and
+// files under root in the order os.walk visits them (each directory's
+// subdirectories, then its files, then the walk into each subdirectory),
+// rebuilt from find's depth-first listing.
+func walkList(root string, entries []*fsInfo) map[string]any {
+	children := map[string][]*fsInfo{}
+	for _, e := range entries {
+		parent := path.Dir(e.Path)
+		children[parent] = append(children[parent], e)
+	}
+	dirs, files := []any{}, []any{}
+	var walk func(dir string, depth int)
+	walk = func(dir string, depth int) {
+		if depth > 256 {
+			return
+		}
+		var sub []string
+		for _, c := range children[dir] {
+			if c.Type == "directory" {
+				dirs = append(dirs, c.Path)
+				sub = append(sub, c.Path)
+			}
+		}
+		for _, c := range children[dir] {
+			if c.Type != "directory" {
+				files = append(files, c.Path)
+			}
+		}
+		for _, s := range sub {
+			walk(s, depth+1)
+		}
+	}
+	walk(path.Clean(root), 0)
+	return map[string]any{"directories": dirs, "files": files}
 }

@@ -528,19 +528,23 @@ func fsSetAttrs(ctx context.Context, t *Task, f *fsInfo, a fsAttrs, follow bool,
 		hflag = "-h "
 	}
 	p := fsShellPath(f.Path)
-	if a.Owner != "" && a.Owner != f.Owner && a.Owner != strconv.Itoa(f.Uid) {
-		changed = true
-		if d != nil {
-			d.Before["owner"], d.After["owner"] = f.Uid, a.Owner
-		}
-		cmds = append(cmds, "chown "+hflag+"-- "+connection.Quote(a.Owner)+" "+p)
+	uid, gid, err := fsResolveIDs(ctx, t, a.Owner, a.Group)
+	if err != nil {
+		return false, err
 	}
-	if a.Group != "" && a.Group != f.Group && a.Group != strconv.Itoa(f.Gid) {
+	if a.Owner != "" && uid != f.Uid {
 		changed = true
 		if d != nil {
-			d.Before["group"], d.After["group"] = f.Gid, a.Group
+			d.Before["owner"], d.After["owner"] = f.Uid, uid
 		}
-		cmds = append(cmds, "chgrp "+hflag+"-- "+connection.Quote(a.Group)+" "+p)
+		cmds = append(cmds, "chown "+hflag+"-- "+strconv.Itoa(uid)+" "+p)
+	}
+	if a.Group != "" && gid != f.Gid {
+		changed = true
+		if d != nil {
+			d.Before["group"], d.After["group"] = f.Gid, gid
+		}
+		cmds = append(cmds, "chgrp "+hflag+"-- "+strconv.Itoa(gid)+" "+p)
 	}
 	if a.Mode != nil && !(f.Type == "link" && !follow) {
 		m, ok, err := fsParseMode(a.Mode, f.Mode, f.IsDir(), f.Umask)
@@ -563,16 +567,66 @@ func fsSetAttrs(ctx context.Context, t *Task, f *fsInfo, a fsAttrs, follow bool,
 		return false, fmt.Errorf("set attributes of %s: %w", f.Path, err)
 	}
 	if res.ExitCode != 0 {
-		msg := strings.TrimSpace(string(res.Stderr))
-		switch {
-		case strings.Contains(msg, "invalid user"):
-			return false, fmt.Errorf("chown failed: failed to look up user %s", a.Owner)
-		case strings.Contains(msg, "invalid group"):
-			return false, fmt.Errorf("chgrp failed: failed to look up group %s", a.Group)
-		}
-		return false, fmt.Errorf("set attributes of %s: %s", f.Path, msg)
+		return false, fmt.Errorf("set attributes of %s: %s", f.Path, strings.TrimSpace(string(res.Stderr)))
 	}
 	return true, nil
+}
+
+// idScript prints the uid of user $1 and the gid of group $2 ("-" for an
+// empty name, "?" for an unknown one), with getent on Linux and dscl on
+// macOS for groups.
+const idScript = `if [ -n "$1" ]; then id -u -- "$1" 2>/dev/null || echo '?'; else echo -; fi
+if [ -n "$2" ]; then
+  { getent group "$2" 2>/dev/null | cut -d: -f3 | grep . ; } ||
+  { dscl . -read /Groups/"$2" PrimaryGroupID 2>/dev/null | awk '{print $2}' | grep . ; } || echo '?'
+else echo -; fi`
+
+// fsResolveIDs turns owner and group (names or numbers, "" for none)
+// into ids as Ansible does: a number is taken as is, a name is looked up
+// on the host.
+func fsResolveIDs(ctx context.Context, t *Task, owner, group string) (uid, gid int, err error) {
+	uid, gid = -1, -1
+	var lookUser, lookGroup string
+	if owner != "" {
+		if n, err := strconv.Atoi(owner); err == nil {
+			uid = n
+		} else {
+			lookUser = owner
+		}
+	}
+	if group != "" {
+		if n, err := strconv.Atoi(group); err == nil {
+			gid = n
+		} else {
+			lookGroup = group
+		}
+	}
+	if lookUser == "" && lookGroup == "" {
+		return uid, gid, nil
+	}
+	res, err := t.Exec(ctx, "sh -c "+connection.Quote(idScript)+" sh "+connection.Quote(lookUser)+" "+connection.Quote(lookGroup))
+	if err != nil {
+		return 0, 0, fmt.Errorf("look up owner and group: %w", err)
+	}
+	lines := strings.Fields(string(res.Stdout))
+	if len(lines) != 2 {
+		return 0, 0, fmt.Errorf("look up owner and group: unexpected output %q", res.Stdout)
+	}
+	if lookUser != "" {
+		n, err := strconv.Atoi(lines[0])
+		if err != nil {
+			return 0, 0, fmt.Errorf("chown failed: failed to look up user %s", owner)
+		}
+		uid = n
+	}
+	if lookGroup != "" {
+		n, err := strconv.Atoi(lines[1])
+		if err != nil {
+			return 0, 0, fmt.Errorf("chgrp failed: failed to look up group %s", group)
+		}
+		gid = n
+	}
+	return uid, gid, nil
 }
 
 // fsBackup copies p beside itself as Ansible's backup_local does

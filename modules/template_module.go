@@ -85,11 +85,11 @@ func runTemplate(ctx context.Context, t *Task) (Result, error) {
 	}
 	full, err := t.Ctl.FindFile("templates", src)
 	if err != nil {
-		return Failf("Could not find or access '%s'", src), nil
+		return Failf(copyNotFound, src), nil
 	}
 	fi, err := os.Stat(full)
 	if err != nil {
-		return Failf("Could not find or access '%s'", src), nil
+		return Failf(copyNotFound, src), nil
 	}
 	out, err := t.Ctl.RenderTemplate(full, opts)
 	if err != nil {
