@@ -293,6 +293,11 @@ func TestDirectoryVarsPrecedence(t *testing.T) {
 	require.Equal(t, "pb_all", inv.HostVars("h3")["level"])
 	require.Equal(t, 1, inv.HostVars("h3")["pb"])
 
+	// Each playbook sees only its own directory's vars.
+	require.Equal(t, "inline_host", inv.HostVarsIn("h1", "")["level"])
+	require.Equal(t, "pb_h1", inv.HostVarsIn("h1", filepath.Join(dir, "pb"))["level"])
+	require.Nil(t, inv.HostVarsIn("nosuch", ""))
+
 	hosts, _, err := inv.Match("skipped")
 	require.NoError(t, err)
 	require.Empty(t, hosts)

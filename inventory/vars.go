@@ -247,6 +247,24 @@ func (inv *Inventory) HostVars(name string) map[string]any {
 	return inv.hostVars(h, inv.playbookDirs)
 }
 
+// HostVarsIn is HostVars for a play of the playbook in playbookDir only:
+// Ansible ranks just the running playbook's group_vars/host_vars, so with
+// several playbooks in different directories each sees its own. The
+// directory must have been given to AddPlaybookVars; "" means none.
+func (inv *Inventory) HostVarsIn(name, playbookDir string) map[string]any {
+	inv.mu.Lock()
+	defer inv.mu.Unlock()
+	h := inv.lookupHost(name)
+	if h == nil {
+		return nil
+	}
+	var dirs []string
+	if playbookDir != "" {
+		dirs = []string{absPath(playbookDir)}
+	}
+	return inv.hostVars(h, dirs)
+}
+
 func (inv *Inventory) hostVars(h *host, playbookDirs []string) map[string]any {
 	srcDirs := inv.sourceDirs()
 	out := maps.Clone(inv.d.groups["all"].vars)
