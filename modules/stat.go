@@ -99,6 +99,8 @@ func statModScript(o statOptions) string {
 	fmt.Fprintf(&b, "else echo flavour=bsd; f='%s'; stat -f %%Fm / >/dev/null 2>&1 || f='%s'\n", bsdStatFormat, bsdStatFormatInt)
 	fmt.Fprintf(&b, "  out=$(stat %s-f \"$f\" -- \"$p\") || exit 3; fi\n", follow)
 	b.WriteString("printf 'stat=%s\\n' \"$out\"\n")
+	// The path as the host's shell expanded it (~), as Ansible reports it.
+	b.WriteString("printf 'xpath='; printf '%s' \"$p\" | omeprov_hex; echo\n")
 	b.WriteString("[ -r \"$p\" ] && echo readable=1\n[ -w \"$p\" ] && echo writeable=1\n[ -x \"$p\" ] && echo executable=1\n")
 	b.WriteString("if [ -L \"$p\" ]; then printf 'lnk_target='; readlink -- \"$p\" | omeprov_hex; echo\n")
 	b.WriteString("  printf 'lnk_source='; { readlink -f -- \"$p\" 2>/dev/null || realpath -- \"$p\" 2>/dev/null; } | omeprov_hex; echo; fi\n")
@@ -179,6 +181,11 @@ func statModParse(o statOptions, exitCode int, stdout, stderr string) Result {
 	out := st
 	out["exists"] = true
 	out["path"] = o.Path
+	if x, ok := kv["xpath"]; ok && strings.HasPrefix(o.Path, "~") {
+		if p := statUnhex(x); p != "" {
+			out["path"] = p
+		}
+	}
 	for _, k := range []string{"readable", "writeable", "executable"} {
 		out[k] = kv[k] == "1"
 	}

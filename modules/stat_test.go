@@ -165,3 +165,13 @@ func FuzzStatOutput(f *testing.F) {
 		require.NotNil(t, r)
 	})
 }
+
+func TestStatExpandsHomeOnTheHost(t *testing.T) {
+	home := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(home, "f x"), []byte("hi"), 0o644))
+	t.Setenv("HOME", home)
+	r := runModuleT(t, &shConnT{dir: "/"}, "stat", map[string]any{"path": "~/f x"}, false)
+	st := r["stat"].(map[string]any)
+	require.Equal(t, true, st["exists"])
+	require.Equal(t, filepath.Join(home, "f x"), st["path"])
+}

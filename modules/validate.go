@@ -23,6 +23,7 @@ type ValidationError struct {
 	Suggestion string // the supported name closest to an unsupported one, or ""
 }
 
+// Error returns Msg, with the hint when there is one.
 func (e *ValidationError) Error() string {
 	if e.Suggestion != "" {
 		return e.Msg + " Did you mean '" + e.Suggestion + "'?"
