@@ -3,6 +3,7 @@ package modules
 import (
 	"context"
 	"errors"
+	"reflect"
 	"fmt"
 	"strings"
 )
@@ -32,6 +33,12 @@ func isUndefined(err error) bool {
 	}
 	return strings.Contains(strings.ToLower(err.Error()), "undefined")
 }
+
+// undefinedVarError marks a debug var that names no variable.
+type undefinedVarError struct{}
+
+func (undefinedVarError) Error() string   { return "the var is not a variable name" }
+func (undefinedVarError) Undefined() bool { return true }
 
 // displayVerbosity is the -v count, read from the ansible_verbosity
 // magic variable.
@@ -99,6 +106,12 @@ func debugVar(t *Task, v any, verbosity int) (any, error) {
 		expr = "{{ " + s + " }}"
 	}
 	out, err := t.Ctl.Template(expr)
+	if err == nil {
+		if _, isStr := v.(string); !isStr && reflect.DeepEqual(out, v) {
+			// A list or dict that renders to itself names no variable.
+			err = undefinedVarError{}
+		}
+	}
 	if err != nil {
 		if isUndefined(err) {
 			msg := undefinedMsg

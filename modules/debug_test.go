@@ -84,3 +84,9 @@ func TestDebugValidation(t *testing.T) {
 	require.EqualError(t, err, "Invalid options for debug: mgs Did you mean 'msg'?")
 	require.Equal(t, []string{"var"}, e.Spec.RawParams)
 }
+
+func TestDebugVarList(t *testing.T) {
+	r, err := runEntryT(debugTask(map[string]any{"var": []any{"a", "b"}}, map[string]any{}))
+	require.NoError(t, err)
+	require.Equal(t, "VARIABLE IS NOT DEFINED!", r["<class 'list'>"])
+}
