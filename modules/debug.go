@@ -3,8 +3,8 @@ package modules
 import (
 	"context"
 	"errors"
-	"reflect"
 	"fmt"
+	"reflect"
 	"strings"
 )
 
