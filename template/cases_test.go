@@ -319,6 +319,11 @@ var whenCases = []string{
 	"1 +", "five is", "(five", "true if five else false", "nothing is none", "s_yes | bool", "s_no | bool", "'false' | bool",
 	"users | selectattr('admin', 'defined') | list", "d.b.c is defined", "d.b.nope is defined", "nosuch.x is defined",
 	"lookup('env', 'OMEPROV_TEST_ENV') == 'hello'", "five == '5'", "five | string == '5'",
+	"users | length > 2", "'a' in lst", "f is sameas false", "not (five > 3 and t)", "nothing == none", "d.a is number",
+	"version is version('1.2', '>')", "lst | select('string') | list", "empty | length == 0", "s_false | bool == false",
+	"(zero | int) == 0", "five in nums", "3 in nums", "d.b is mapping", "lst is not mapping", "res_changed is changed and res_ok is not failed",
+	"omero.web.port == 4080", "omero.web.port == '4080'", "pkgs[0] | regex_search('^post')", "name | regex_search('^z')",
+	"lookup('file', 'hello.txt') is search('file')", "ref", "ref2 | int > 5", "refdict.k == 'World'",
 }
 
 // fileCase is a template module row.
@@ -379,4 +384,14 @@ var fileCases = []fileCase{
 	{src: "{{ omero | to_nice_yaml }}"},
 	{src: "{{ users | to_nice_json }}\n"},
 	{src: "trailing spaces   \n{% if true %}   \nx\n{% endif %}   \n"},
+	{src: "  {%+ if true %}\n  x\n  {%- endif %}\n", opts: map[string]any{"lstrip_blocks": true}},
+	{src: "  {# c #}\nx\n", opts: map[string]any{"lstrip_blocks": true}},
+	{src: "{% for x in [] %}\n{{ x }}\n{% else %}\nnone\n{% endfor %}\n"},
+	{src: "{% macro row(k, v) -%}\n{{ k }} = {{ v }}\n{%- endmacro %}\n{% for k, v in d | dictsort %}\n{{ row(k, v) }}\n{% endfor %}\n"},
+	{src: "{{ lookup('file', 'hello.txt') }}\n{{ lookup('template', 'greet.j2') }}\n"},
+	{src: "héllo {{ uni }} ✓\n"},
+	{src: "a\r\nb {{ five }}\r\n"},
+	{src: "{% for u in users %}\n[{{ u.name }}]\nuid={{ u.uid }}\n{% if u.admin | default(false) %}\nadmin=yes\n{% endif %}\n\n{% endfor %}"},
+	{src: "{{ omero | to_nice_json(indent=2) }}\n{{ pkgs | join(' ') | quote }}\n"},
+	{src: "{% set ns = namespace(n=0) %}{% for x in nums %}{% set ns.n = ns.n + x %}{% endfor %}total={{ ns.n }}\n"},
 }
