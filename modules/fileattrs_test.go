@@ -1,0 +1,266 @@
+package modules
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ome/omeprov/connection"
+)
+
+// fakeHost is a tiny host for module decision tests: regular files in a
+// map, a shell that answers the stat script for them, and a record of
+// every command. Any other command fails with 127.
+type fakeHost struct {
+	files map[string]string
+	cmds  []string
+	puts  int
+}
+
+func newFakeHost(files map[string]string) *fakeHost { return &fakeHost{files: files} }
+
+func unquoteShell(s string) string {
+	if strings.HasPrefix(s, "'") && strings.HasSuffix(s, "'") {
+		return strings.ReplaceAll(s[1:len(s)-1], `'"'"'`, "'")
+	}
+	return s
+}
+
+func (h *fakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
+	h.cmds = append(h.cmds, cmd)
+	prefix := "sh -c " + connection.Quote(fsStatScript) + " sh "
+	if strings.HasPrefix(cmd, prefix) {
+		p := unquoteShell(strings.TrimPrefix(cmd, prefix))
+		if c, ok := h.files[p]; ok {
+			return &connection.Result{Stdout: []byte(fmt.Sprintf("G 81a4 0 0 %d 1 2 3 4 5 6 0022 root root\nT 81a4\n", len(c)))}, nil
+		}
+		return &connection.Result{Stdout: []byte("absent 0022\n")}, nil
+	}
+	return &connection.Result{ExitCode: 127, Stderr: []byte("fakeHost: unexpected command")}, nil
+}
+
+func (h *fakeHost) PutFile(ctx context.Context, path string, r io.Reader, opts *connection.FileOptions) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	h.files[path] = string(b)
+	h.puts++
+	return nil
+}
+
+func (h *fakeHost) GetFile(ctx context.Context, path string, become *connection.Become) ([]byte, error) {
+	c, ok := h.files[path]
+	if !ok {
+		return nil, os.ErrNotExist
+	}
+	return []byte(c), nil
+}
+
+func (h *fakeHost) Close() error { return nil }
+
+func TestSymbolicMode(t *testing.T) {
+	for _, tc := range []struct {
+		spec  string
+		cur   uint32
+		dir   bool
+		umask uint32
+		want  uint32
+	}{
+		{"u+x", 0o644, false, 0o022, 0o744},
+		{"u=rwx,g=rx,o=", 0o666, false, 0o022, 0o750},
+		{"a-w", 0o777, false, 0o022, 0o555},
+		{"+w", 0o444, false, 0o022, 0o644}, // no users: the umask masks
+		{"go=u", 0o700, false, 0o022, 0o777},
+		{"g+X", 0o644, false, 0o022, 0o644}, // X: no x anywhere, not a dir
+		{"g+X", 0o744, false, 0o022, 0o754},
+		{"o+X", 0o700, true, 0o022, 0o701},
+		{"u+s,g+s,o+t", 0o755, true, 0o022, 0o7755},
+		{"u=rw,g-r+w", 0o644, false, 0o022, 0o624},
+		{"u=", 0o4755, false, 0o022, 0o055}, // = clears setuid too
+	} {
+		got, err := fsSymbolicMode(tc.spec, tc.cur, tc.dir, tc.umask)
+		require.NoError(t, err, tc.spec)
+		require.Equal(t, fmt.Sprintf("%04o", tc.want), fmt.Sprintf("%04o", got), "%s on %04o", tc.spec, tc.cur)
+	}
+	for _, bad := range []string{"u+q", "z+x", "u", "", "u+x,", "rwx"} {
+		_, err := fsSymbolicMode(bad, 0o644, false, 0o022)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestParseMode(t *testing.T) {
+	for _, tc := range []struct {
+		mode any
+		want uint32
+	}{
+		{420, 0o644}, // YAML 0644 read as octal
+		{"0644", 0o644},
+		{"644", 0o644},
+		{"2755", 0o2755},
+		{644, 0o1204}, // an unquoted 644 is decimal, as in Ansible
+		{int64(0o600), 0o600},
+		{float64(0o600), 0o600},
+		{"u+x", 0o744},
+	} {
+		got, ok, err := fsParseMode(tc.mode, 0o644, false, 0o022)
+		require.NoError(t, err, "%v", tc.mode)
+		require.True(t, ok)
+		require.Equal(t, tc.want, got, "%v", tc.mode)
+	}
+	_, ok, err := fsParseMode(nil, 0o644, false, 0o022)
+	require.NoError(t, err)
+	require.False(t, ok)
+	for _, bad := range []any{"", "99999", -1, 0o17777, "u+q", []any{1}, true} {
+		_, _, err := fsParseMode(bad, 0o644, false, 0o022)
+		require.Error(t, err, "%v", bad)
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	f, err := fsParseStat("/x", "G 81ed 0 50 12 2 99 2049 1 2 3 0022 root staff\nT 81ed\n")
+	require.NoError(t, err)
+	require.True(t, f.Exists)
+	require.Equal(t, "file", f.Type)
+	require.Equal(t, uint32(0o755), f.Mode)
+	require.Equal(t, 50, f.Gid)
+	require.Equal(t, "staff", f.Group)
+	require.Equal(t, "hard", f.state(), "nlink 2")
+	require.Equal(t, uint32(0o022), f.Umask)
+
+	// BSD stat prints the mode in octal
+	f, err = fsParseStat("/l", "B 120755 501 20 5 1 99 16777220 1 2 3 0022 me staff\nT 40755\nL /tmp\n")
+	require.NoError(t, err)
+	require.Equal(t, "link", f.Type)
+	require.Equal(t, "directory", f.TargetType)
+	require.Equal(t, "/tmp", f.Target)
+	require.True(t, f.IsDir())
+
+	// a dangling link
+	f, err = fsParseStat("/d", "G a1ff 0 0 3 1 1 1 1 1 1 0022 root root\nT -\nL nowhere\n")
+	require.NoError(t, err)
+	require.Equal(t, "", f.TargetType)
+	r := Result{}
+	fsPathInfo(r, f)
+	require.Empty(t, r, "a dangling link has no path info, as os.path.exists says")
+
+	f, err = fsParseStat("/n", "absent 0077\n")
+	require.NoError(t, err)
+	require.False(t, f.Exists)
+	require.Equal(t, "absent", f.state())
+	require.Equal(t, uint32(0o077), f.Umask)
+
+	for _, bad := range []string{"", "garbage", "G zz 0 0 0 1 1 1 1 1 1 0022 a b", "G 81a4 0"} {
+		_, err := fsParseStat("/b", bad)
+		require.Error(t, err, bad)
+	}
+}
+
+func TestParseTreeSkipsWhatItCannotRead(t *testing.T) {
+	out := "G 41ed 0 0 4096 2 1 1 1 1 1 0 root root /r/a dir\nnonsense\nG 81a4 0 0 1 1 2 1 1 1 1 0 root root /r/a dir/f\n"
+	files := fsParseTree(out)
+	require.Len(t, files, 2)
+	require.Equal(t, "/r/a dir", files[0].Path, "names may have spaces")
+	require.Equal(t, "directory", files[0].Type)
+	require.Equal(t, "/r/a dir/f", files[1].Path)
+}
+
+func TestWalkListFollowsOsWalkOrder(t *testing.T) {
+	mk := func(p, typ string) *fsInfo { return &fsInfo{Path: p, Type: typ, Exists: true} }
+	// find's depth-first order
+	entries := []*fsInfo{mk("/r/a", "directory"), mk("/r/a/x", "file"), mk("/r/a/b", "directory"), mk("/r/f", "file"), mk("/r/c", "directory")}
+	got := walkList("/r", entries)
+	require.Equal(t, []any{"/r/a", "/r/c", "/r/a/b"}, got["directories"])
+	require.Equal(t, []any{"/r/f", "/r/a/x"}, got["files"])
+}
+
+func TestShellPathQuotes(t *testing.T) {
+	require.Equal(t, `'a b; rm -rf /'`, fsShellPath("a b; rm -rf /"))
+	require.Equal(t, `"$HOME"/'x y'`, fsShellPath("~/x y"))
+	require.Equal(t, `"$HOME"`, fsShellPath("~"))
+	require.Equal(t, `'~user/x'`, fsShellPath("~user/x"))
+}
+
+func TestFileArgs(t *testing.T) {
+	a := fileArgs{"s": "x", "n": nil, "b": "yes", "bf": "off", "i": "12", "l": "a, b", "la": []any{"x", 1, nil}, "weird": []int{1}}
+	s, ok := a.str("s")
+	require.True(t, ok)
+	require.Equal(t, "x", s)
+	_, ok = a.str("n")
+	require.False(t, ok)
+	require.Nil(t, a.opt("n"))
+	require.True(t, a.boolean("b", false))
+	require.False(t, a.boolean("bf", true))
+	require.True(t, a.boolean("missing", true))
+	require.Equal(t, 12, a.integer("i", 0))
+	require.Equal(t, 5, a.integer("s", 5))
+	require.Equal(t, []string{"a", "b"}, a.list("l"))
+	require.Equal(t, []string{"x", "1"}, a.list("la"))
+	require.Equal(t, []string{"[1]"}, a.list("weird"))
+	require.Equal(t, strconv.Itoa(3), "3")
+}
+
+func TestDictDiffIsAnsibleJSON(t *testing.T) {
+	d := fsDictDiff(map[string]any{"path": "/a<b", "state": "absent"}, map[string]any{"state": "file", "path": "/a<b"})
+	require.Equal(t, "{\n    \"path\": \"/a<b\",\n    \"state\": \"absent\"\n}\n", d.Before)
+}
+
+// TestSymbolicModeAgreesWithAnsible runs the same symbolic modes through
+// AnsibleModule._symbolic_mode_to_octal of the installed ansible-core.
+func TestSymbolicModeAgreesWithAnsible(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import ansible.module_utils.basic").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("needs ansible-core for /usr/bin/python3")
+		}
+		t.Skip("needs ansible-core for /usr/bin/python3")
+	}
+	type tc struct {
+		Spec  string `json:"spec"`
+		Cur   uint32 `json:"cur"`
+		Dir   bool   `json:"dir"`
+		Umask uint32 `json:"umask"`
+	}
+	var cases []tc
+	for _, spec := range []string{"u+x", "u=rwx,g=rx,o=", "a-w", "+w", "=r", "-x", "go=u", "g+X", "o+X", "a+X", "u+s,g+s,o+t", "u=rw,g-r+w", "u=", "g=o", "o=g-w", "ug+rw,o-rwx", "a=rwx,a-x", "u+xs", "=rwX"} {
+		for _, cur := range []uint32{0o644, 0o755, 0o4755, 0o600, 0o000, 0o7777} {
+			for _, dir := range []bool{false, true} {
+				for _, umask := range []uint32{0o022, 0o077} {
+					cases = append(cases, tc{spec, cur, dir, umask})
+				}
+			}
+		}
+	}
+	in, _ := json.Marshal(cases)
+	script := `import json, os, stat, sys
+from ansible.module_utils.basic import AnsibleModule
+class St:
+    pass
+out = []
+for c in json.loads(sys.stdin.read()):
+    st = St()
+    st.st_mode = c["cur"] | (stat.S_IFDIR if c["dir"] else stat.S_IFREG)
+    os.umask(c["umask"])
+    out.append(AnsibleModule._symbolic_mode_to_octal(st, c["spec"]))
+print(json.dumps(out))`
+	cmd := exec.Command(py, "-c", script)
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	var want []uint32
+	require.NoError(t, json.Unmarshal(out, &want))
+	require.Len(t, want, len(cases))
+	for i, c := range cases {
+		got, err := fsSymbolicMode(c.Spec, c.Cur, c.Dir, c.Umask)
+		require.NoError(t, err, "%+v", c)
+		require.Equal(t, fmt.Sprintf("%04o", want[i]), fmt.Sprintf("%04o", got), "%+v", c)
+	}
+}
