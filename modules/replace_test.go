@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
 )
 
 func TestPyCompileTranslates(t *testing.T) {
@@ -175,4 +174,3 @@ func TestReplaceModuleQuotesAndChecks(t *testing.T) {
 	require.True(t, res.Failed())
 	require.Equal(t, "Path /missing does not exist !", res["msg"])
 }
-
