@@ -65,6 +65,8 @@ type execHost interface {
 	// becomeTimeout is how long the become tool may take to start the
 	// command (Ansible: the connection timeout plus 2 seconds).
 	becomeTimeout() time.Duration
+	// probes holds what was learnt about the host.
+	probes() *probeCache
 }
 
 // run runs cmd on h as Exec specifies: environment, become, stdin and exit
@@ -94,23 +96,39 @@ func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Resul
 		}
 		return &Result{Stdout: stdout.Bytes(), Stderr: stderr.Bytes(), ExitCode: code}, nil
 	}
-	stdin := opts.Stdin
-	if needsTTY(opts.Become) {
-		// The terminal su reads its password from would mangle stdin and
-		// never end it: the command reads stdin from a file instead.
+	sudo := opts.Become.Method == "" || opts.Become.Method == "sudo"
+	tty := needsTTY(opts.Become) || sudo && h.probes().sudoTTY.Load()
+	res, err := runBecomeTTY(ctx, h, inner, opts.Become, opts.Stdin, tty)
+	var be *BecomeError
+	if !tty && sudo && errors.As(err, &be) && strings.Contains(be.Msg, "must have a tty") {
+		// sudoers says requiretty: from now on sudo runs on a terminal on
+		// this host, as it does under Ansible (ssh -tt).
+		h.probes().sudoTTY.Store(true)
+		return runBecomeTTY(ctx, h, inner, opts.Become, opts.Stdin, true)
+	}
+	return res, err
+}
+
+// runBecomeTTY runs inner as b says, on a terminal when tty is set.
+func runBecomeTTY(ctx context.Context, h execHost, inner string, b *Become, stdin io.Reader, tty bool) (*Result, error) {
+	if tty {
+		// A terminal would mangle stdin and never end it: the command
+		// reads stdin from a file instead.
 		var cleanup func()
-		inner, cleanup, err = stdinFromFile(h, inner, stdin, opts.Become)
+		var err error
+		inner, cleanup, err = stdinFromFile(h, inner, stdin, b)
 		if err != nil {
 			return nil, err
 		}
 		defer cleanup()
 		stdin = nil
 	}
-	bc, err := wrapBecome(opts.Become, inner)
+	bc, err := wrapBecome(b, inner)
 	if err != nil {
 		return nil, err
 	}
-	return runBecome(ctx, start, bc, stdin, h.becomeTimeout())
+	bc.tty = tty
+	return runBecome(ctx, h.start, bc, stdin, h.becomeTimeout())
 }
 
 // stdinFromFile redirects inner's stdin from /dev/null, or from a private
@@ -122,11 +140,11 @@ func stdinFromFile(h execHost, inner string, stdin io.Reader, b *Become) (string
 	}
 	fh, ok := h.(fileHost)
 	if !ok {
-		return "", noop, errors.New("cannot pass stdin through su with a password on this connection")
+		return "", noop, errors.New("cannot pass stdin through a become terminal on this connection")
 	}
 	fsys, err := fh.fileSystem()
 	if err != nil {
-		return "", noop, fmt.Errorf("stdin through su with a password needs SFTP: %w", err)
+		return "", noop, fmt.Errorf("stdin through a become terminal needs SFTP: %w", err)
 	}
 	dir, err := fsys.mkdirTemp()
 	if err != nil {
@@ -221,31 +239,7 @@ func (r *becomeRun) write(p []byte, isErr bool) {
 	defer r.mu.Unlock()
 	if isErr {
 		r.stderr.Write(p)
-		if r.bc.errPromptRe != nil && !r.marker {
-			if loc := r.bc.errPromptRe.FindIndex(r.stderr.Bytes()[r.scanErr:]); loc != nil {
-				r.scanErr += loc[1]
-				r.prompts++
-				// stdout and stderr are read apart: give the marker a moment
-				// in case this was the command's own output after it.
-				time.AfterFunc(200*time.Millisecond, func() {
-					r.mu.Lock()
-					defer r.mu.Unlock()
-					if !r.marker {
-						r.fail()
-					}
-				})
-			}
-		}
-		if r.bc.prompt != "" {
-			for {
-				i := bytes.Index(r.stderr.Bytes()[r.scanErr:], []byte(r.bc.prompt))
-				if i < 0 {
-					break
-				}
-				r.scanErr += i + len(r.bc.prompt)
-				r.promptSeen()
-			}
-		}
+		r.scanPrompts(r.stderr.Bytes(), &r.scanErr, true)
 		return
 	}
 	r.stdout.Write(p)
@@ -268,12 +262,57 @@ func (r *becomeRun) write(p []byte, isErr bool) {
 		close(r.started)
 		return
 	}
-	if r.bc.promptRe != nil && r.bc.prompt == "" {
-		if loc := r.bc.promptRe.FindIndex(out[r.scanOut:]); loc != nil {
-			r.scanOut += loc[1]
+	if r.bc.tty {
+		// On a terminal the prompts come with the output.
+		r.scanPrompts(out, &r.scanOut, false)
+	}
+}
+
+// scanPrompts looks for password prompts in buf from *off on; r.mu is held.
+// crossStream says buf is stderr, read apart from stdout, where the marker
+// shows up.
+func (r *becomeRun) scanPrompts(buf []byte, off *int, crossStream bool) {
+	if r.bc.prompt != "" {
+		// Our own unique prompt: it can only come from the become tool.
+		for {
+			i := bytes.Index(buf[*off:], []byte(r.bc.prompt))
+			if i < 0 {
+				return
+			}
+			*off += i + len(r.bc.prompt)
 			r.promptSeen()
 		}
 	}
+	if r.marker {
+		return
+	}
+	re := r.bc.errPromptRe
+	if !crossStream && r.bc.promptRe != nil {
+		re = r.bc.promptRe
+	}
+	if re == nil {
+		return
+	}
+	loc := re.FindIndex(buf[*off:])
+	if loc == nil {
+		return
+	}
+	*off += loc[1]
+	if !crossStream {
+		r.promptSeen()
+		return
+	}
+	// A prompt on stderr with no password to give. stdout and stderr are
+	// read apart: give the marker a moment in case this was the command's
+	// own output after it.
+	r.prompts++
+	time.AfterFunc(200*time.Millisecond, func() {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !r.marker {
+			r.fail()
+		}
+	})
 }
 
 // promptSeen reacts to a password prompt; r.mu is held.

@@ -11,6 +11,7 @@ import (
 	pathpkg "path"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -23,7 +24,6 @@ type fileHost interface {
 	// when there is none (no SFTP server).
 	fileSystem() (fileSystem, error)
 	login() string
-	probes() *probeCache
 }
 
 // fileStat is what PutFile keeps of an existing file.
@@ -52,6 +52,8 @@ type probeCache struct {
 	mu      sync.Mutex
 	done    bool
 	selinux bool
+	// sudoTTY: sudo here wants a terminal (sudoers requiretty).
+	sudoTTY atomic.Bool
 }
 
 // selinuxScript succeeds when SELinux is enabled on the host.

@@ -321,6 +321,29 @@ func TestSSHBecome(t *testing.T) {
 		_, err = c.Exec(ctx(t), "id -un", &ExecOptions{Become: &Become{Password: hostilePW + "x"}})
 		require.EqualError(t, err, "Incorrect sudo password")
 	})
+	t.Run("sudo with requiretty", func(t *testing.T) {
+		u := sshdtest.NewUser(t, sshdtest.SudoPassword, s.PublicKey)
+		rule := "/etc/sudoers.d/" + u.Name + "-tty"
+		require.NoError(t, os.WriteFile(rule, []byte("Defaults:"+u.Name+" requiretty\n"), 0o440))
+		t.Cleanup(func() { _ = os.Remove(rule) })
+		pp := testParams(t, s)
+		pp.User = u.Name
+		c := dial(t, pp)
+		b := &Become{Password: u.Password}
+		r := exec1(t, c, "id -un; [ -t 1 ] && echo tty; cat", &ExecOptions{Become: b, Stdin: strings.NewReader("in\x03put")})
+		require.Equal(t, "root\ntty\nin\x03put", string(r.Stdout))
+		r = exec1(t, c, "cat; echo end", &ExecOptions{Become: b})
+		require.Equal(t, "end\n", string(r.Stdout))
+		_, err := c.Exec(ctx(t), "true", &ExecOptions{Become: &Become{Password: "bad"}})
+		require.EqualError(t, err, "Incorrect sudo password")
+		f := filepath.Join(t.TempDir(), "f")
+		require.NoError(t, c.PutFile(ctx(t), f, strings.NewReader("tty"), &FileOptions{Become: b}))
+		got, err := c.GetFile(ctx(t), f, b)
+		require.NoError(t, err)
+		require.Equal(t, "tty", string(got))
+		require.NoError(t, c.PutFile(ctx(t), filepath.Join(other.Home, "t"), strings.NewReader("o"), &FileOptions{Become: &Become{User: other.Name, Password: u.Password}}))
+		assertFile(t, filepath.Join(other.Home, "t"), "o", 0o644, other.UID, other.GID)
+	})
 	t.Run("su", func(t *testing.T) {
 		r := exec1(t, root, "id -un; cat", &ExecOptions{Become: &Become{Method: "su", User: other.Name}, Stdin: strings.NewReader("x")})
 		require.Equal(t, other.Name+"\nx", string(r.Stdout))
