@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
+	"github.com/ome/omeprov/template"
 )
 
 func init() {
@@ -25,13 +27,17 @@ func init() {
 const undefinedMsg = "VARIABLE IS NOT DEFINED!"
 
 // isUndefined reports whether a templating error is about an undefined
-// variable (Ansible's AnsibleUndefinedVariable).
+// variable or attribute (Ansible's AnsibleUndefinedVariable).
 func isUndefined(err error) bool {
+	var te *template.UndefinedError
+	if errors.As(err, &te) {
+		return true
+	}
 	var u interface{ Undefined() bool }
 	if errors.As(err, &u) {
 		return u.Undefined()
 	}
-	return strings.Contains(strings.ToLower(err.Error()), "undefined")
+	return false
 }
 
 // undefinedVarError marks a debug var that names no variable.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ome/omeprov/modules"
 	"github.com/ome/omeprov/modules/modtest"
+	"github.com/ome/omeprov/template"
 )
 
 // varTemplater renders "{{ name }}" from vars, and fails on unknown
@@ -25,7 +26,7 @@ func varTemplater(vars map[string]any) func(v any) (any, error) {
 		}
 		val, ok := vars[name]
 		if !ok {
-			return nil, fmt.Errorf("'%s' is undefined", name)
+			return nil, &template.UndefinedError{Msg: fmt.Sprintf("'%s' is undefined", name)}
 		}
 		return val, nil
 	}
