@@ -237,7 +237,9 @@ func TestYAMLErrors(t *testing.T) {
 		{"all:\n  hosts:\n    42:\n", ":3: Host pattern 42 must be a string"},
 		{"all:\n  hosts:\n    h: [1]\n", ":3: Invalid data from file, expected dictionary"},
 		{"all:\n  children:\n    g:\n      hosts: [a]\n", `:4: Invalid "hosts" entry for "g" group, requires a dictionary`},
-		{"all:\n  hosts:\n    h1:\n   bad: indent\n", "did not find expected key"},
+		{"all:\n  hosts:\n    h1:\n   bad: indent\n", "inv.yml:4: did not find expected key"},
+		{"all:\n  hosts:\n    h1:\n    h2:\n  - x\n", "inv.yml:5: did not find expected key"},
+		{"all:\n  vars: {a: 1}\n  hosts: [1, 2\n", "inv.yml:3: did not find expected ',' or ']'"},
 		{"all:\n  children:\n    1: {}\n", "Invalid group name supplied, expected a string"},
 		{"plugin: constructed\n", "inventory plugin configuration files are not supported by omeprov (plugin: constructed)"},
 	}
@@ -313,6 +315,10 @@ func TestBadVarsFileFailsLoad(t *testing.T) {
 	_, err := Load([]string{filepath.Join(dir, "hosts")})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), filepath.Join(dir, "group_vars"))
+
+	dir = writeFiles(t, map[string]string{"hosts": "h1\n", "group_vars/all.yml": "a: 1\nb:\n  c: 2\n d: 3\n"})
+	_, err = Load([]string{filepath.Join(dir, "hosts")})
+	require.ErrorContains(t, err, filepath.Join(dir, "group_vars", "all.yml")+":4: did not find expected key")
 
 	dir = writeFiles(t, map[string]string{"hosts": "h1\n", "host_vars/h1.yml": "$ANSIBLE_VAULT;1.1;AES256\n6162\n"})
 	_, err = Load([]string{filepath.Join(dir, "hosts")})

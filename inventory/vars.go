@@ -118,6 +118,9 @@ func readVarsFile(path string) (map[string]any, error) {
 	if bytes.HasPrefix(b, []byte("$ANSIBLE_VAULT")) {
 		return nil, fmt.Errorf("%s: vault-encrypted variable files are not supported by omeprov", path)
 	}
+	if _, err := yaml11.Parse(b, path); err != nil {
+		return nil, refineYAMLError(b, path, err)
+	}
 	v, err := parseYAMLValue(b, path)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,8 @@
 package inventory
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math/big"
 
@@ -24,7 +26,7 @@ type yamlInv struct {
 func parseYAMLInventory(d *data, path string, b []byte) error {
 	doc, err := yaml11.ParseOne(b, path)
 	if err != nil {
-		return err
+		return refineYAMLError(b, path, err)
 	}
 	p := &yamlInv{d: d, path: path}
 	var root *yaml.Node
@@ -424,4 +426,36 @@ func pyKeyID(v any) string {
 		return fmt.Sprintf("f:%v", v)
 	}
 	return fmt.Sprintf("%T:%v", v, pyStr(v))
+}
+
+// maxRefineLines bounds the re-parsing refineYAMLError does.
+const maxRefineLines = 2000
+
+// refineYAMLError finds the line a YAML syntax error is on. The YAML
+// parser often reports the line where the enclosing block starts (line 1
+// for a bad indent deep in the file), where Ansible names the line of the
+// problem: the first prefix of the file that fails with the same error
+// ends at that line.
+func refineYAMLError(b []byte, path string, err error) error {
+	var ye *yaml11.Error
+	if !errors.As(err, &ye) || ye.Line == 0 {
+		return err
+	}
+	lines := bytes.SplitAfter(b, []byte("\n"))
+	if len(lines) > maxRefineLines {
+		return err
+	}
+	end := 0
+	for n, l := range lines {
+		end += len(l)
+		if n+1 <= ye.Line {
+			continue
+		}
+		_, perr := yaml11.Parse(b[:end], path)
+		var pe *yaml11.Error
+		if errors.As(perr, &pe) && pe.Msg == ye.Msg {
+			return &ParseError{File: path, Line: n + 1, Msg: ye.Msg}
+		}
+	}
+	return err
 }
