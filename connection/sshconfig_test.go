@@ -1,9 +1,13 @@
 package connection
 
 import (
+	"context"
+	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,4 +132,17 @@ func FuzzParseSSHArgs(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestDialErrorWords(t *testing.T) {
+	tg := &sshTarget{hostname: "db.example", port: 2222}
+	op := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}} }
+	require.EqualError(t, dialError(tg, &net.DNSError{Err: "no such host", Name: "db.example", IsNotFound: true}, false),
+		"ssh: Could not resolve hostname db.example: Name or service not known")
+	require.EqualError(t, dialError(tg, op(syscall.ECONNREFUSED), false), "ssh: connect to host db.example port 2222: Connection refused")
+	require.EqualError(t, dialError(tg, op(syscall.EHOSTUNREACH), false), "ssh: connect to host db.example port 2222: No route to host")
+	require.EqualError(t, dialError(tg, op(syscall.ENETUNREACH), false), "ssh: connect to host db.example port 2222: Network is unreachable")
+	require.EqualError(t, dialError(tg, context.DeadlineExceeded, false), "ssh: connect to host db.example port 2222: Connection timed out")
+	require.EqualError(t, dialError(tg, errors.New("ssh: rejected: connect failed (Connection refused)"), true),
+		"ssh: connect to host db.example port 2222: channel open failed: ssh: rejected: connect failed (Connection refused)")
 }
