@@ -136,7 +136,9 @@ func FuzzParseSSHArgs(f *testing.F) {
 
 func TestDialErrorWords(t *testing.T) {
 	tg := &sshTarget{hostname: "db.example", port: 2222}
-	op := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}} }
+	op := func(err error) error {
+		return &net.OpError{Op: "dial", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: err}}
+	}
 	require.EqualError(t, dialError(tg, &net.DNSError{Err: "no such host", Name: "db.example", IsNotFound: true}, false),
 		"ssh: Could not resolve hostname db.example: Name or service not known")
 	require.EqualError(t, dialError(tg, op(syscall.ECONNREFUSED), false), "ssh: connect to host db.example port 2222: Connection refused")
