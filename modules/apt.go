@@ -1007,9 +1007,8 @@ func runApt(ctx context.Context, t *Task) (Result, error) {
 	if given > 1 {
 		return Failf("parameters are mutually exclusive: deb|package|upgrade"), nil
 	}
-	if given == 0 && !updateCache && !pkgArgBool(a, "autoremove") {
-		return Failf("one of the following is required: autoremove, deb, package, update_cache, upgrade"), nil
-	}
+	// required_one_of is the engine's: autoremove's default (false) counts
+	// as given, as in Ansible, so `apt:` alone is a no-op.
 	var ir *bool
 	if b, ok := pkgArgBoolPtr(a, "install_recommends"); ok {
 		ir = &b
@@ -1028,7 +1027,7 @@ func runApt(ctx context.Context, t *Task) (Result, error) {
 		AllowChangeHeld:   pkgArgBool(a, "allow_change_held_packages"),
 		Purge:             pkgArgBool(a, "purge"),
 	}
-	if _, set := a["dpkg_options"]; !set {
+	if o.DpkgOptions == "" {
 		o.DpkgOptions = aptDpkgOptions
 	}
 	r := &aptRunner{t: t, deadline: time.Now().Add(time.Duration(pkgArgInt(a, "lock_timeout", 60)) * time.Second)}
