@@ -151,13 +151,14 @@ func stdinFromFile(h execHost, inner string, stdin io.Reader, b *Become) (string
 		return "", noop, fmt.Errorf("stdin: %w", err)
 	}
 	cleanup := func() { _ = fsys.removeAll(dir) }
-	path := dir + "/stdin"
+	path := dir + "/" + randomID()[:24] // unguessable: see putBecome
 	if err := writeFile(fsys, path, stdin); err != nil {
 		cleanup()
 		return "", noop, fmt.Errorf("stdin: %w", err)
 	}
 	if b.User != "root" && b.User != "" && b.User != fh.login() {
-		// The become user must read it; the directory name is unguessable.
+		// The become user must read it; the file name is unguessable and
+		// the directory cannot be listed.
 		if err := fsys.chmod(dir, 0o711); err != nil {
 			cleanup()
 			return "", noop, err

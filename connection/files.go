@@ -231,13 +231,15 @@ func putBecome(ctx context.Context, h fileHost, dst string, r io.Reader, opts *F
 		return fmt.Errorf("temporary directory: %w", err)
 	}
 	defer func() { _ = fsys.removeAll(dir) }()
-	src := dir + "/data"
+	// A random name: when the become user must be let in, the directory
+	// becomes 0711, and nobody else can find the file without its name.
+	src := dir + "/" + randomID()[:24]
 	if err := writeFile(fsys, src, r); err != nil {
 		return err
 	}
 	if !(user == "root" || user == h.login()) {
-		// su with a password to another user: the become user must read the
-		// staged file; its directory has an unguessable name.
+		// A terminal-bound become to another unprivileged user: it must read
+		// the staged file, found only by its unguessable name.
 		if err := fsys.chmod(dir, 0o711); err != nil {
 			return err
 		}
