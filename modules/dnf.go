@@ -152,9 +152,9 @@ func (a rpmArgs) list(k string) []string {
 	return out
 }
 
-// listifyCommas splits comma-separated elements of a list, as yumdnf's
+// dnfListify splits comma-separated elements of a list, as yumdnf's
 // listify_comma_sep_strings_in_list does (split elements go to the end).
-func listifyCommas(in []string) []string {
+func dnfListify(in []string) []string {
 	var keep, split []string
 	for _, e := range in {
 		if strings.Contains(e, ",") {
@@ -225,10 +225,10 @@ func parseDNFArgs(args map[string]any) (*dnfOptions, error) {
 	for _, n := range a.list("name") {
 		names = append(names, strings.TrimSpace(n))
 	}
-	o.Names = listifyCommas(names)
-	o.EnableRepo = listifyCommas(a.list("enablerepo"))
-	o.DisableRepo = listifyCommas(a.list("disablerepo"))
-	o.Exclude = listifyCommas(a.list("exclude"))
+	o.Names = dnfListify(names)
+	o.EnableRepo = dnfListify(a.list("enablerepo"))
+	o.DisableRepo = dnfListify(a.list("disablerepo"))
+	o.Exclude = dnfListify(a.list("exclude"))
 	for _, n := range o.Names {
 		if strings.Contains(n, " ") && !strings.ContainsAny(n, "@><=") {
 			return nil, fmt.Errorf("It appears that a space separated string of packages was passed in " +
@@ -310,8 +310,8 @@ func init() {
 	}
 }
 
-// splitPackageArch splits a known ".arch" suffix off a spec.
-func splitPackageArch(spec string) (name, arch string) {
+// dnfSplitArch splits a known ".arch" suffix off a spec.
+func dnfSplitArch(spec string) (name, arch string) {
 	i := strings.LastIndex(spec, ".")
 	if i > 0 && rpmArches[spec[i+1:]] {
 		return spec[:i], spec[i+1:]
@@ -321,18 +321,18 @@ func splitPackageArch(spec string) (name, arch string) {
 
 var rpmNEVRRe = regexp.MustCompile(`^(\S+)-(?:(\d*):)?(.*)-(~?\w+[\w.+]*)`)
 
-// parseNEVR reads a spec as name-[epoch:]version-release[.arch] the way
+// dnfParseNEVR reads a spec as name-[epoch:]version-release[.arch] the way
 // ansible's dnf module does (_packagename_dict); ok is false when the spec
 // is not of that form.
-func parseNEVR(spec string) (p rpmPkg, ok bool) {
+func dnfParseNEVR(spec string) (p rpmPkg, ok bool) {
 	spec = strings.TrimSuffix(spec, ".rpm")
-	nevr, arch := splitPackageArch(spec)
+	nevr, arch := dnfSplitArch(spec)
 	m := rpmNEVRRe.FindStringSubmatch(nevr)
 	if m == nil {
 		return p, false
 	}
 	name, epoch, version, release := m[1], m[2], m[3], m[4]
-	if version == "" || !isDigits(strings.SplitN(version, ".", 2)[0]) {
+	if version == "" || !rpmIsDigits(strings.SplitN(version, ".", 2)[0]) {
 		return p, false
 	}
 	if epoch == "" {
@@ -345,7 +345,7 @@ func parseNEVR(spec string) (p rpmPkg, ok bool) {
 	return rpmPkg{Name: name, Epoch: epoch, Version: version, Release: release, Arch: arch}, true
 }
 
-func isDigits(s string) bool {
+func rpmIsDigits(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -518,11 +518,11 @@ func (p dnfPlan) Empty() bool {
 	return len(p.Install) == 0 && len(p.Upgrade) == 0 && len(p.Remove) == 0 && !p.UpgradeAll && !p.Autoremove
 }
 
-// installedMatch reports whether an installed package matches spec as
+// dnfInstalledMatch reports whether an installed package matches spec as
 // ansible's _is_installed does: by name (and arch), or by full NEVR.
-func installedMatch(installed []rpmPkg, spec string) bool {
-	name, arch := splitPackageArch(spec)
-	want, nevr := parseNEVR(spec)
+func dnfInstalledMatch(installed []rpmPkg, spec string) bool {
+	name, arch := dnfSplitArch(spec)
+	want, nevr := dnfParseNEVR(spec)
 	for _, p := range installed {
 		if arch != "" && p.Arch != arch {
 			continue
@@ -540,10 +540,10 @@ func installedMatch(installed []rpmPkg, spec string) bool {
 	return false
 }
 
-// newerInstalled reports whether spec is a NEVR and a newer version of
+// dnfNewerInstalled reports whether spec is a NEVR and a newer version of
 // its name is installed (ansible's _is_newer_version_installed).
-func newerInstalled(installed []rpmPkg, spec string) bool {
-	want, ok := parseNEVR(spec)
+func dnfNewerInstalled(installed []rpmPkg, spec string) bool {
+	want, ok := dnfParseNEVR(spec)
 	if !ok {
 		return false
 	}
@@ -575,7 +575,7 @@ func planDNF(o *dnfOptions, installed []rpmPkg, files map[string]rpmPkg) dnfPlan
 		}
 		plan.Remove = append(plan.Remove, specs.Groups...)
 		for _, s := range specs.Pkgs {
-			if isPlainSpec(s) && !strings.Contains(s, "*") && !installedAny(installed, s) {
+			if dnfIsPlainSpec(s) && !strings.Contains(s, "*") && !dnfInstalledAny(installed, s) {
 				continue // nothing installed by that name or version
 			}
 			plan.Remove = append(plan.Remove, s)
@@ -585,11 +585,11 @@ func planDNF(o *dnfOptions, installed []rpmPkg, files map[string]rpmPkg) dnfPlan
 	// present and latest: local and remote files first, as ansible does.
 	for _, f := range specs.Files {
 		p, ok := files[f]
-		if ok && (newerInstalled(installed, p.String()) && !o.AllowDowngrade || installedMatch(installed, p.String())) {
+		if ok && (dnfNewerInstalled(installed, p.String()) && !o.AllowDowngrade || dnfInstalledMatch(installed, p.String())) {
 			plan.Results = append(plan.Results, "Installed "+f)
 			continue
 		}
-		if !o.UpdateOnly || ok && installedAny(installed, p.Name) {
+		if !o.UpdateOnly || ok && dnfInstalledAny(installed, p.Name) {
 			plan.Install = append(plan.Install, f)
 		}
 		plan.Results = append(plan.Results, "Installed "+f)
@@ -600,16 +600,16 @@ func planDNF(o *dnfOptions, installed []rpmPkg, files map[string]rpmPkg) dnfPlan
 	}
 	plan.Install = append(plan.Install, specs.Groups...)
 	for _, s := range specs.Pkgs {
-		isInst := installedMatch(installed, s)
+		isInst := dnfInstalledMatch(installed, s)
 		if o.UpdateOnly {
-			if isInst || installedAny(installed, s) {
+			if isInst || dnfInstalledAny(installed, s) {
 				plan.Upgrade = append(plan.Upgrade, s)
 			} else {
 				plan.Results = append(plan.Results, fmt.Sprintf("Packages providing %s not installed due to update_only specified", s))
 			}
 			continue
 		}
-		if newerInstalled(installed, s) && !o.AllowDowngrade {
+		if dnfNewerInstalled(installed, s) && !o.AllowDowngrade {
 			continue // ansible's case 4: a newer version is installed
 		}
 		switch {
@@ -624,10 +624,10 @@ func planDNF(o *dnfOptions, installed []rpmPkg, files map[string]rpmPkg) dnfPlan
 	return plan
 }
 
-// installedAny reports whether spec names an installed package by name,
+// dnfInstalledAny reports whether spec names an installed package by name,
 // name-version, name-version-release, with or without arch and epoch.
-func installedAny(installed []rpmPkg, spec string) bool {
-	name, arch := splitPackageArch(spec)
+func dnfInstalledAny(installed []rpmPkg, spec string) bool {
+	name, arch := dnfSplitArch(spec)
 	for _, p := range installed {
 		if arch != "" && p.Arch != arch {
 			continue
@@ -642,9 +642,9 @@ func installedAny(installed []rpmPkg, spec string) bool {
 	return false
 }
 
-// isPlainSpec reports whether spec is a name or NEVRA (no provides,
+// dnfIsPlainSpec reports whether spec is a name or NEVRA (no provides,
 // paths, operators or globs), so that the rpm database answers for it.
-func isPlainSpec(s string) bool {
+func dnfIsPlainSpec(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -697,8 +697,8 @@ func dnfFlags(o *dnfOptions, removing bool) []string {
 	} else {
 		f = append(f, "--setopt=gpgcheck=True", "--setopt=localpkg_gpgcheck=True")
 	}
-	f = append(f, "--setopt=install_weak_deps="+pyBool(o.InstallWeakDeps))
-	f = append(f, "--setopt=clean_requirements_on_remove="+pyBool(o.Autoremove))
+	f = append(f, "--setopt=install_weak_deps="+dnfPyBool(o.InstallWeakDeps))
+	f = append(f, "--setopt=clean_requirements_on_remove="+dnfPyBool(o.Autoremove))
 	if !o.SSLVerify {
 		f = append(f, "--setopt=sslverify=False")
 	}
@@ -732,14 +732,14 @@ func dnfFlags(o *dnfOptions, removing bool) []string {
 	return f
 }
 
-func pyBool(b bool) string {
+func dnfPyBool(b bool) string {
 	if b {
 		return "True"
 	}
 	return "False"
 }
 
-func quoteAll(words []string) string {
+func dnfQuoteAll(words []string) string {
 	q := make([]string, len(words))
 	for i, w := range words {
 		q[i] = connection.Quote(w)
@@ -775,7 +775,7 @@ func dnfCommand(tool string, o *dnfOptions, plan dnfPlan, preview bool) dnfInvoc
 	if preview {
 		yes = "--assumeno"
 	}
-	head := "LC_ALL=C " + tool + " " + yes + " " + quoteAll(dnfFlags(o, len(plan.Remove) > 0 || plan.Autoremove))
+	head := "LC_ALL=C " + tool + " " + yes + " " + dnfQuoteAll(dnfFlags(o, len(plan.Remove) > 0 || plan.Autoremove))
 	switch {
 	case plan.UpgradeAll:
 		return dnfInvocation{Cmd: head + " upgrade"}
@@ -790,17 +790,17 @@ func dnfCommand(tool string, o *dnfOptions, plan dnfPlan, preview bool) dnfInvoc
 			specs []string
 		}{{"install", plan.Install}, {"upgrade", plan.Upgrade}, {"remove", plan.Remove}} {
 			if len(op.specs) > 0 {
-				b.WriteString(op.verb + " " + quoteAll(op.specs) + "\n")
+				b.WriteString(op.verb + " " + dnfQuoteAll(op.specs) + "\n")
 			}
 		}
 		b.WriteString("run\nexit\n")
 		return dnfInvocation{Cmd: head + " shell", Stdin: b.String()}
 	case len(plan.Install) > 0:
-		return dnfInvocation{Cmd: head + " install -- " + quoteAll(plan.Install)}
+		return dnfInvocation{Cmd: head + " install -- " + dnfQuoteAll(plan.Install)}
 	case len(plan.Upgrade) > 0:
-		return dnfInvocation{Cmd: head + " upgrade -- " + quoteAll(plan.Upgrade)}
+		return dnfInvocation{Cmd: head + " upgrade -- " + dnfQuoteAll(plan.Upgrade)}
 	default:
-		return dnfInvocation{Cmd: head + " remove -- " + quoteAll(plan.Remove)}
+		return dnfInvocation{Cmd: head + " remove -- " + dnfQuoteAll(plan.Remove)}
 	}
 }
 
@@ -813,8 +813,10 @@ type dnfTxn struct {
 	NoMatch  []string // "No match for argument: X"
 }
 
-// Empty reports whether the transaction changes nothing.
-func (t dnfTxn) Empty() bool { return len(t.Install) == 0 && len(t.Remove) == 0 && len(t.Other) == 0 }
+// Empty reports whether the transaction changes no package. Groups and
+// module streams marked without any package to install or remove are not
+// a change (ansible's dnf reports "Nothing to do" for them).
+func (t dnfTxn) Empty() bool { return len(t.Install) == 0 && len(t.Remove) == 0 }
 
 // parseDNFTable reads the transaction table dnf prints before it asks
 // for confirmation (the same with -y and --assumeno).
@@ -829,7 +831,7 @@ func parseDNFTable(out string) dnfTxn {
 		toks := cur
 		cur = nil
 		sec := strings.ToLower(section)
-		if strings.Contains(sec, "group") || strings.Contains(sec, "module") || strings.Contains(sec, "environment") {
+		if !strings.Contains(sec, "packages") && (strings.Contains(sec, "group") || strings.Contains(sec, "module") || strings.Contains(sec, "environment")) {
 			t.Other = append(t.Other, strings.TrimSuffix(section, ":")+" "+toks[0])
 			return
 		}
@@ -894,7 +896,7 @@ func parseDNFTable(out string) dnfTxn {
 			flush()
 			if len(fields) >= 3 {
 				na, evr := fields[1], fields[2]
-				name, arch := splitPackageArch(na)
+				name, arch := dnfSplitArch(na)
 				p := rpmPkg{Name: name, Arch: arch, Epoch: "0"}
 				if i := strings.Index(evr, ":"); i >= 0 {
 					p.Epoch, evr = evr[:i], evr[i+1:]
@@ -915,10 +917,10 @@ func parseDNFTable(out string) dnfTxn {
 	return t
 }
 
-// txnResults renders a previewed transaction as ansible's results: the
+// dnfTxnResults renders a previewed transaction as ansible's results: the
 // packages installed, then those removed (the old versions of upgraded
 // packages included), each group sorted.
-func txnResults(t dnfTxn, installed []rpmPkg, action string) []string {
+func dnfTxnResults(t dnfTxn, installed []rpmPkg, action string) []string {
 	var ins, rem []string
 	for _, p := range t.Install {
 		ins = append(ins, action+": "+p.String())
@@ -943,9 +945,9 @@ func txnResults(t dnfTxn, installed []rpmPkg, action string) []string {
 	return append(ins, rem...)
 }
 
-// diffInstalled compares the package lists before and after a
+// dnfDiffInstalled compares the package lists before and after a
 // transaction.
-func diffInstalled(before, after []rpmPkg) (added, removed []string) {
+func dnfDiffInstalled(before, after []rpmPkg) (added, removed []string) {
 	b, a := map[string]bool{}, map[string]bool{}
 	for _, p := range before {
 		b[p.String()] = true
@@ -1021,7 +1023,7 @@ func dnfFail(msg string) Result {
 	return Result{"failed": true, "changed": false, "msg": msg, "results": []string{}, "rc": 1}
 }
 
-func outputOf(res *connection.Result) string {
+func dnfOutputOf(res *connection.Result) string {
 	return strings.TrimSpace(strings.TrimSpace(string(res.Stdout)) + "\n" + strings.TrimSpace(string(res.Stderr)))
 }
 
@@ -1034,7 +1036,7 @@ func dnfErrorText(res *connection.Result) string {
 		}
 	}
 	if len(lines) == 0 {
-		return outputOf(res)
+		return dnfOutputOf(res)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -1053,12 +1055,12 @@ func runDNF(ctx context.Context, t *Task) (Result, error) {
 		return dnfFail("Could not find dnf or yum on the host: this module needs an RPM-based host with dnf."), nil
 	}
 	if q.ExitCode != 0 {
-		return dnfFail("rpm -qa failed: " + outputOf(q)), nil
+		return dnfFail("rpm -qa failed: " + dnfOutputOf(q)), nil
 	}
 	installed := parseRPMQuery(string(q.Stdout))
 
 	if o.UpdateCache && len(o.Names) == 0 && o.List == "" && !o.Autoremove {
-		inv := dnfInvocation{Cmd: "LC_ALL=C " + tool + " -y " + quoteAll(dnfFlags(o, false)) + " makecache"}
+		inv := dnfInvocation{Cmd: "LC_ALL=C " + tool + " -y " + dnfQuoteAll(dnfFlags(o, false)) + " makecache"}
 		res, locked, err := dnfExec(ctx, t, inv, o.LockTimeout)
 		if err != nil {
 			return nil, fmt.Errorf("dnf: makecache: %w", err)
@@ -1080,7 +1082,7 @@ func runDNF(ctx context.Context, t *Task) (Result, error) {
 	files := map[string]rpmPkg{}
 	specs := classifyDNFNames(o.Names)
 	if len(specs.Files) > 0 && o.State != "absent" {
-		cmd := "for f in " + quoteAll(specs.Files) + `; do printf '%s\t' "$f"; LC_ALL=C rpm -qp --nosignature --nodigest --qf ` +
+		cmd := "for f in " + dnfQuoteAll(specs.Files) + `; do printf '%s\t' "$f"; LC_ALL=C rpm -qp --nosignature --nodigest --qf ` +
 			connection.Quote(rpmQueryFormat) + ` "$f" 2>&1 | head -n 1; done`
 		res, err := t.Exec(ctx, cmd)
 		if err != nil {
@@ -1152,7 +1154,7 @@ func runDNF(ctx context.Context, t *Task) (Result, error) {
 	if txn.Empty() {
 		return Result{"changed": false, "msg": "Nothing to do", "results": results, "rc": 0}, nil
 	}
-	predicted := txnResults(txn, installed, action)
+	predicted := dnfTxnResults(txn, installed, action)
 	if t.Check {
 		r := Result{"changed": true, "msg": "Check mode: No changes made, but would have if not in check mode",
 			"results": append(results, predicted...), "rc": 0}
@@ -1174,7 +1176,7 @@ func runDNF(ctx context.Context, t *Task) (Result, error) {
 		return nil, fmt.Errorf("dnf: query installed packages: %w", err)
 	}
 	after := parseRPMQuery(string(q2.Stdout))
-	added, removed := diffInstalled(installed, after)
+	added, removed := dnfDiffInstalled(installed, after)
 	changed := len(added)+len(removed) > 0
 	var done []string
 	if changed {
@@ -1247,7 +1249,7 @@ func parseDNFList(out string) []map[string]any {
 
 // dnfListCommand builds the query for the list option.
 func dnfListCommand(tool string, o *dnfOptions) string {
-	head := "LC_ALL=C " + tool + " -q " + quoteAll(dnfFlags(o, false))
+	head := "LC_ALL=C " + tool + " -q " + dnfQuoteAll(dnfFlags(o, false))
 	switch o.List {
 	case "repos", "repositories":
 		return head + " repolist --enabled"

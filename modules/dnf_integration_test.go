@@ -34,6 +34,7 @@ func dnfITRoot(t *testing.T) (string, *testroot.Chroot) {
 	rpmhost.Need(t)
 	dir := testroot.New(t)
 	rpmhost.Setup(t, dir, dnfITPackages...)
+	rpmhost.AddGroup(t, dir, "omegroup", "OME Group", "omebar", "omepy")
 	return dir, &testroot.Chroot{Root: dir}
 }
 
@@ -257,6 +258,10 @@ var dnfITSteps = []struct {
 	{map[string]any{"name": "omebaz,omepy", "state": "absent"}, false},
 	{map[string]any{"name": "omefoo", "state": "absent", "autoremove": true}, false},
 	{map[string]any{"name": "omenot*", "state": "absent"}, false},
+	{map[string]any{"name": "@omegroup"}, true},
+	{map[string]any{"name": "@omegroup"}, false},
+	{map[string]any{"name": "@omegroup"}, false},
+	{map[string]any{"name": "@omegroup", "state": "absent"}, false},
 }
 
 // TestDNFIntegrationAgreesWithAnsible runs the same tasks through omeprov

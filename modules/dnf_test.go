@@ -55,21 +55,21 @@ func TestRPMVerCmpAgreesWithRPM(t *testing.T) {
 	require.Greater(t, n, 20)
 }
 
-func TestParseNEVRAsAnsible(t *testing.T) {
-	p, ok := parseNEVR("foo-1.0-1")
+func TestDNFParseNEVRAsAnsible(t *testing.T) {
+	p, ok := dnfParseNEVR("foo-1.0-1")
 	require.True(t, ok)
 	require.Equal(t, rpmPkg{Name: "foo", Epoch: "0", Version: "1.0", Release: "1"}, p)
-	_, ok = parseNEVR("foo-1.0") // no release: not a NEVR for ansible
+	_, ok = dnfParseNEVR("foo-1.0") // no release: not a NEVR for ansible
 	require.False(t, ok)
-	_, ok = parseNEVR("foo")
+	_, ok = dnfParseNEVR("foo")
 	require.False(t, ok)
-	p, ok = parseNEVR("python3-foo-bar-2:1.2.3-4.el9.x86_64")
+	p, ok = dnfParseNEVR("python3-foo-bar-2:1.2.3-4.el9.x86_64")
 	require.True(t, ok)
 	require.Equal(t, rpmPkg{Name: "python3-foo-bar", Epoch: "2", Version: "1.2.3", Release: "4.el9", Arch: "x86_64"}, p)
-	p, ok = parseNEVR("1:foo-3.0-1.noarch.rpm")
+	p, ok = dnfParseNEVR("1:foo-3.0-1.noarch.rpm")
 	require.True(t, ok)
 	require.Equal(t, rpmPkg{Name: "foo", Epoch: "1", Version: "3.0", Release: "1", Arch: "noarch"}, p)
-	_, ok = parseNEVR("foo-bar-baz") // version must start with a digit
+	_, ok = dnfParseNEVR("foo-bar-baz") // version must start with a digit
 	require.False(t, ok)
 	require.Equal(t, "foo-1:2.0-1.noarch", rpmPkg{Name: "foo", Epoch: "1", Version: "2.0", Release: "1", Arch: "noarch"}.String())
 	require.Equal(t, "foo-2.0-1.noarch", rpmPkg{Name: "foo", Epoch: "0", Version: "2.0", Release: "1", Arch: "noarch"}.String())
@@ -196,7 +196,7 @@ func TestParseDNFTableRecorded(t *testing.T) {
 		}
 		txn := parseDNFTable(out)
 		txn.NoMatch = append(txn.NoMatch, parseDNFTable(errOut).NoMatch...)
-		got := txnResults(txn, inst, "Installed")
+		got := dnfTxnResults(txn, inst, "Installed")
 		if len(tc.results) == 0 {
 			require.Empty(t, got, tc.file)
 			require.True(t, txn.Empty(), tc.file)
@@ -220,10 +220,10 @@ func TestParseDNFListRecorded(t *testing.T) {
 	require.Equal(t, "@System", l[0]["repo"])
 }
 
-func TestDiffInstalled(t *testing.T) {
+func TestDNFDiffInstalled(t *testing.T) {
 	before := parseRPMQuery("a|0|1|1|noarch\nb|0|1|1|noarch\n")
 	after := parseRPMQuery("a|0|2|1|noarch\nb|0|1|1|noarch\nc|3|1|1|x86_64\n")
-	added, removed := diffInstalled(before, after)
+	added, removed := dnfDiffInstalled(before, after)
 	require.Equal(t, []string{"Installed: a-2-1.noarch", "Installed: c-3:1-1.x86_64"}, added)
 	require.Equal(t, []string{"Removed: a-1-1.noarch"}, removed)
 }
@@ -265,12 +265,12 @@ func (f *dnfFake) Exec(ctx context.Context, cmd string, opts *connection.ExecOpt
 		o, e, c := f.run(cmd, stdin)
 		return &connection.Result{Stdout: []byte(o), Stderr: []byte(e), ExitCode: c}, nil
 	}
-	return nil, errUnexpected(cmd)
+	return nil, rpmErrUnexpected(cmd)
 }
 
-type errUnexpected string
+type rpmErrUnexpected string
 
-func (e errUnexpected) Error() string { return "unexpected command: " + string(e) }
+func (e rpmErrUnexpected) Error() string { return "unexpected command: " + string(e) }
 
 func dnfFakeTask(f *dnfFake, check bool, args map[string]any) *Task {
 	return &Task{Name: "dnf", Module: "dnf", Args: args, Conn: dnfFakeConn{f}, Check: check, Diff: true}
@@ -388,9 +388,9 @@ func FuzzParseDNFTable(f *testing.F) {
 	f.Add("Installing:\n x\n  replacing\n")
 	f.Fuzz(func(t *testing.T, s string) {
 		txn := parseDNFTable(s)
-		txnResults(txn, parseRPMQuery(s), "Installed")
+		dnfTxnResults(txn, parseRPMQuery(s), "Installed")
 		parseDNFList(s)
-		parseNEVR(s)
+		dnfParseNEVR(s)
 		rpmVerCmp(s, "1.0~rc1^2")
 	})
 }

@@ -242,7 +242,7 @@ func pipRequirements(args map[string]any) ([]pipReq, error) {
 func parsePipList(out string) (map[string]string, error) {
 	i := strings.Index(out, "[")
 	if i < 0 {
-		return nil, fmt.Errorf("pip list: no JSON in output: %q", firstLine(out))
+		return nil, fmt.Errorf("pip list: no JSON in output: %q", pipFirstLine(out))
 	}
 	var list []struct {
 		Name    string `json:"name"`
@@ -259,7 +259,7 @@ func parsePipList(out string) (map[string]string, error) {
 	return m, nil
 }
 
-func firstLine(s string) string {
+func pipFirstLine(s string) string {
 	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
 	return s
 }
@@ -542,7 +542,7 @@ func pipProbe(ctx context.Context, t *Task, p *pipTask) (pip string, installed m
 	}
 	pip, ok := strings.CutPrefix(line, "pip=")
 	if !ok {
-		return "", nil, Result{"failed": true, "changed": false, "msg": "cannot find pip: " + outputOf(res)}, nil
+		return "", nil, Result{"failed": true, "changed": false, "msg": "cannot find pip: " + dnfOutputOf(res)}, nil
 	}
 	if !strings.Contains(pip, " ") {
 		pip = connection.Quote(pip)
@@ -614,8 +614,8 @@ func runPip(ctx context.Context, t *Task) (Result, error) {
 		if p.Names != nil {
 			name = p.Names
 		}
-		return Result{"changed": changed, "cmd": cmdWords, "name": name, "version": nilIfEmpty(p.Version),
-			"state": p.State, "requirements": nilIfEmpty(p.Requirements), "virtualenv": nilIfEmpty(p.Env),
+		return Result{"changed": changed, "cmd": cmdWords, "name": name, "version": pipNilIfEmpty(p.Version),
+			"state": p.State, "requirements": pipNilIfEmpty(p.Requirements), "virtualenv": pipNilIfEmpty(p.Env),
 			"stdout": out.String(), "stderr": errOut.String()}
 	}
 	if !pipNeedsRun(p.State, p.Reqs, installed, p.Extra) {
@@ -699,7 +699,7 @@ func pipSameList(a, b map[string]string) bool {
 	return true
 }
 
-func nilIfEmpty(s string) any {
+func pipNilIfEmpty(s string) any {
 	if s == "" {
 		return nil
 	}

@@ -188,7 +188,7 @@ func (c *pipFakeConn) Exec(ctx context.Context, cmd string, opts *connection.Exe
 	case strings.Contains(cmd, " install "):
 		return &connection.Result{Stdout: []byte("Successfully installed omepipdemo-1.0\n")}, nil
 	}
-	return nil, errUnexpected(cmd)
+	return nil, rpmErrUnexpected(cmd)
 }
 
 func TestRunPipWithFakeHost(t *testing.T) {

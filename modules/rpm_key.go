@@ -162,8 +162,8 @@ func pgpKeysIn(text string) ([]pgpKey, error) {
 	return keys, nil
 }
 
-// normalizeKeyID strips spaces and a 0x prefix and upper-cases.
-func normalizeKeyID(id string) string {
+// rpmNormalizeKeyID strips spaces and a 0x prefix and upper-cases.
+func rpmNormalizeKeyID(id string) string {
 	id = strings.ToUpper(strings.TrimSpace(id))
 	return strings.TrimPrefix(id, "0X")
 }
@@ -232,7 +232,7 @@ func runRPMKey(ctx context.Context, t *Task) (Result, error) {
 		keyInfo = keys[0]
 		keyid = keyInfo.KeyID
 	}
-	keyid = normalizeKeyID(keyid)
+	keyid = rpmNormalizeKeyID(keyid)
 
 	res, err := t.Exec(ctx, `LC_ALL=C rpm -q gpg-pubkey --qf '%{DESCRIPTION}\n' 2>/dev/null; true`)
 	if err != nil {

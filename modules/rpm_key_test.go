@@ -11,9 +11,9 @@ import (
 	"github.com/ome/omeprov/connection"
 )
 
-// gpgColons reads the fingerprints gpg printed for the test keys
+// rpmGPGColons reads the fingerprints gpg printed for the test keys
 // (testdata/rpm/gpg-colons.txt).
-func gpgColons(t *testing.T) []string {
+func rpmGPGColons(t *testing.T) []string {
 	t.Helper()
 	b, err := os.ReadFile("testdata/rpm/gpg-colons.txt")
 	require.NoError(t, err)
@@ -27,7 +27,7 @@ func gpgColons(t *testing.T) []string {
 }
 
 func TestPGPKeysAgreeWithGPG(t *testing.T) {
-	fprs := gpgColons(t)
+	fprs := rpmGPGColons(t)
 	require.Len(t, fprs, 2)
 	var all strings.Builder
 	for i, name := range []string{"key1.asc", "key2.asc"} {
@@ -44,8 +44,8 @@ func TestPGPKeysAgreeWithGPG(t *testing.T) {
 	keys, err := pgpKeysIn(all.String())
 	require.NoError(t, err)
 	require.Len(t, keys, 2)
-	require.True(t, rpmKeyImported(keys, normalizeKeyID("0x"+strings.ToLower(fprs[0][32:]))))
-	require.True(t, rpmKeyImported(keys, normalizeKeyID(" "+fprs[1][24:]+" ")))
+	require.True(t, rpmKeyImported(keys, rpmNormalizeKeyID("0x"+strings.ToLower(fprs[0][32:]))))
+	require.True(t, rpmKeyImported(keys, rpmNormalizeKeyID(" "+fprs[1][24:]+" ")))
 	require.False(t, rpmKeyImported(keys, "DEADBEEF"))
 
 	// bad input is an error, never a panic
@@ -95,7 +95,7 @@ func (c *rpmKeyFake) Exec(ctx context.Context, cmd string, opts *connection.Exec
 		}
 		return &connection.Result{Stdout: []byte(c.fetched)}, nil
 	}
-	return nil, errUnexpected(cmd)
+	return nil, rpmErrUnexpected(cmd)
 }
 
 func (c *rpmKeyFake) GetFile(ctx context.Context, p string, b *connection.Become) ([]byte, error) {
@@ -109,7 +109,7 @@ func TestRunRPMKeyWithFakeHost(t *testing.T) {
 	ctx := context.Background()
 	key1, err := os.ReadFile("testdata/rpm/key1.asc")
 	require.NoError(t, err)
-	fprs := gpgColons(t)
+	fprs := rpmGPGColons(t)
 	c := &rpmKeyFake{files: map[string]string{"/k.asc": string(key1)}}
 
 	res, err := runRPMKey(ctx, &Task{Args: map[string]any{"key": "/k.asc"}, Conn: c, Check: true})

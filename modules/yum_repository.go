@@ -60,31 +60,31 @@ func init() {
 	Register("yum_repository", Spec{Params: fsCommonParams(params), CheckMode: true}, ModuleFunc(runYumRepository))
 }
 
-// iniOption is one key and value of a section; Value is nil for a key
+// yumIniOption is one key and value of a section; Value is nil for a key
 // without a value.
-type iniOption struct {
+type yumIniOption struct {
 	Key   string
 	Value *string
 }
 
-// iniSection is a section and its options in file order.
-type iniSection struct {
+// yumIniSection is a section and its options in file order.
+type yumIniSection struct {
 	Name    string
-	Options []iniOption
+	Options []yumIniOption
 }
 
-// iniFile is a repo file as RawConfigParser holds it.
-type iniFile struct {
-	Sections []*iniSection
+// yumIniFile is a repo file as RawConfigParser holds it.
+type yumIniFile struct {
+	Sections []*yumIniSection
 }
 
-// parseRepoFile reads a repo file as Python's RawConfigParser does: keys
+// parseYumRepoFile reads a repo file as Python's RawConfigParser does: keys
 // lower-cased, values stripped, indented lines continuing a value,
 // comments and blank lines dropped.
-func parseRepoFile(text string) (*iniFile, error) {
-	f := &iniFile{}
-	var cur *iniSection
-	var last *iniOption
+func parseYumRepoFile(text string) (*yumIniFile, error) {
+	f := &yumIniFile{}
+	var cur *yumIniSection
+	var last *yumIniOption
 	for i, line := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n") {
 		trimmed := strings.TrimSpace(line)
 		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasPrefix(trimmed, ";") {
@@ -106,7 +106,7 @@ func parseRepoFile(text string) (*iniFile, error) {
 			if f.Section(name) != nil {
 				return nil, fmt.Errorf("line %d: section %q already exists", i+1, name)
 			}
-			cur = &iniSection{Name: name}
+			cur = &yumIniSection{Name: name}
 			f.Sections = append(f.Sections, cur)
 			last = nil
 			continue
@@ -118,7 +118,7 @@ func parseRepoFile(text string) (*iniFile, error) {
 		if c := strings.Index(trimmed, ":"); c >= 0 && (!found || c < len(k)) {
 			k, v, found = trimmed[:c], trimmed[c+1:], true
 		}
-		opt := iniOption{Key: strings.ToLower(strings.TrimSpace(k))}
+		opt := yumIniOption{Key: strings.ToLower(strings.TrimSpace(k))}
 		if found {
 			val := strings.TrimSpace(v)
 			opt.Value = &val
@@ -130,7 +130,7 @@ func parseRepoFile(text string) (*iniFile, error) {
 }
 
 // Section returns the named section or nil.
-func (f *iniFile) Section(name string) *iniSection {
+func (f *yumIniFile) Section(name string) *yumIniSection {
 	for _, s := range f.Sections {
 		if s.Name == name {
 			return s
@@ -140,7 +140,7 @@ func (f *iniFile) Section(name string) *iniSection {
 }
 
 // Remove deletes a section.
-func (f *iniFile) Remove(name string) {
+func (f *yumIniFile) Remove(name string) {
 	for i, s := range f.Sections {
 		if s.Name == name {
 			f.Sections = append(f.Sections[:i], f.Sections[i+1:]...)
@@ -150,7 +150,7 @@ func (f *iniFile) Remove(name string) {
 }
 
 // Write renders the file as RawConfigParser.write does.
-func (f *iniFile) Write() string {
+func (f *yumIniFile) Write() string {
 	var b strings.Builder
 	for _, s := range f.Sections {
 		b.WriteString("[" + s.Name + "]\n")
@@ -167,13 +167,13 @@ func (f *iniFile) Write() string {
 }
 
 // Dump renders the sections and options sorted, as the module's diff.
-func (f *iniFile) Dump() string {
-	secs := append([]*iniSection{}, f.Sections...)
+func (f *yumIniFile) Dump() string {
+	secs := append([]*yumIniSection{}, f.Sections...)
 	sort.SliceStable(secs, func(i, j int) bool { return secs[i].Name < secs[j].Name })
 	var b strings.Builder
 	for _, s := range secs {
 		b.WriteString("[" + s.Name + "]\n")
-		opts := append([]iniOption{}, s.Options...)
+		opts := append([]yumIniOption{}, s.Options...)
 		sort.SliceStable(opts, func(i, j int) bool { return opts[i].Key < opts[j].Key })
 		for _, o := range opts {
 			v := "None"
@@ -190,10 +190,10 @@ func (f *iniFile) Dump() string {
 // yumRepoSection builds the section the task asks for: every allowed
 // option that has a value, sorted by key, booleans as 0/1, baseurl and
 // gpgkey joined with newlines, exclude and includepkgs with spaces.
-func yumRepoSection(args map[string]any) (*iniSection, error) {
+func yumRepoSection(args map[string]any) (*yumIniSection, error) {
 	a := rpmArgs(args)
 	repoid := a.str("name")
-	s := &iniSection{Name: repoid}
+	s := &yumIniSection{Name: repoid}
 	keys := make([]string, 0, len(args))
 	for k := range args {
 		keys = append(keys, k)
@@ -228,7 +228,7 @@ func yumRepoSection(args map[string]any) (*iniSection, error) {
 		default:
 			val = fmt.Sprint(x)
 		}
-		s.Options = append(s.Options, iniOption{Key: k, Value: &val})
+		s.Options = append(s.Options, yumIniOption{Key: k, Value: &val})
 	}
 	return s, nil
 }
@@ -277,9 +277,9 @@ func runYumRepository(ctx context.Context, t *Task) (Result, error) {
 		return Failf("Repo directory '%s' does not exist.", reposdir), nil
 	}
 	existed := head == "FILE"
-	ini := &iniFile{}
+	ini := &yumIniFile{}
 	if existed {
-		if ini, err = parseRepoFile(body); err != nil {
+		if ini, err = parseYumRepoFile(body); err != nil {
 			return Failf("yum_repository: %s: %v", dest, err), nil
 		}
 	}

@@ -12,7 +12,7 @@ import (
 )
 
 // A repo file as Rocky Linux 9 ships it (rocky-repos-9.3, /etc/yum.repos.d/rocky.repo, first sections).
-const rockyRepo = `# rocky.repo
+const yumRockyRepo = `# rocky.repo
 #
 # The mirrorlist system uses the connecting IP address of the client and the
 # update status of each mirror to pick current mirrors that are geographically
@@ -36,8 +36,8 @@ enabled=1
 gpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-Rocky-9
 `
 
-func TestParseRepoFile(t *testing.T) {
-	f, err := parseRepoFile(rockyRepo)
+func TestParseYumRepoFile(t *testing.T) {
+	f, err := parseYumRepoFile(yumRockyRepo)
 	require.NoError(t, err)
 	require.Len(t, f.Sections, 2)
 	require.Equal(t, "baseos", f.Sections[0].Name)
@@ -47,26 +47,26 @@ func TestParseRepoFile(t *testing.T) {
 	require.True(t, strings.HasPrefix(f.Write(), "[baseos]\nname = Rocky Linux $releasever - BaseOS\n"))
 
 	// continuation lines, ':' delimiters, upper-case keys, keys without value
-	f, err = parseRepoFile("[x]\nBaseURL = a\n  b\n\tc\nGPGCheck: 1\nflag\n")
+	f, err = parseYumRepoFile("[x]\nBaseURL = a\n  b\n\tc\nGPGCheck: 1\nflag\n")
 	require.NoError(t, err)
 	require.Equal(t, "[x]\nbaseurl = a\n\tb\n\tc\ngpgcheck = 1\nflag\n\n", f.Write())
 	require.Equal(t, "[x]\nbaseurl = a\nb\nc\nflag = None\ngpgcheck = 1\n\n", f.Dump())
 
-	_, err = parseRepoFile("key=value\n")
+	_, err = parseYumRepoFile("key=value\n")
 	require.ErrorContains(t, err, "no section headers")
-	_, err = parseRepoFile("[a]\n[a]\n")
+	_, err = parseYumRepoFile("[a]\n[a]\n")
 	require.ErrorContains(t, err, "already exists")
 }
 
-func FuzzParseRepoFile(f *testing.F) {
-	f.Add(rockyRepo)
+func FuzzParseYumRepoFile(f *testing.F) {
+	f.Add(yumRockyRepo)
 	f.Add("[x]\n a\nb=\n c")
 	f.Fuzz(func(t *testing.T, s string) {
-		ini, err := parseRepoFile(s)
+		ini, err := parseYumRepoFile(s)
 		if err != nil {
 			return
 		}
-		again, err := parseRepoFile(ini.Write())
+		again, err := parseYumRepoFile(ini.Write())
 		if err != nil {
 			t.Fatalf("written file does not parse: %v\n%q", err, ini.Write())
 		}
@@ -79,7 +79,7 @@ func TestYumRepoSection(t *testing.T) {
 		"exclude": []any{"k*", "x"}, "gpgcheck": false, "enabled": true, "priority": "10", "reposdir": "/etc/yum.repos.d",
 		"mode": "0644", "state": "present", "file": "f", "metalink": nil})
 	require.NoError(t, err)
-	f := &iniFile{Sections: []*iniSection{s}}
+	f := &yumIniFile{Sections: []*yumIniSection{s}}
 	require.Equal(t, "[epel]\nbaseurl = a\n\tb\nenabled = 1\nexclude = k* x\ngpgcheck = 0\nname = EPEL\npriority = 10\n\n", f.Write())
 }
 
@@ -113,7 +113,7 @@ func (c *repoFake) Exec(ctx context.Context, cmd string, opts *connection.ExecOp
 		}
 		return &connection.Result{}, nil
 	}
-	return nil, errUnexpected(cmd)
+	return nil, rpmErrUnexpected(cmd)
 }
 
 func (c *repoFake) PutFile(ctx context.Context, p string, r io.Reader, opts *connection.FileOptions) error {

@@ -226,6 +226,30 @@ func AddToRepo(t testing.TB, root string, pkgs ...Package) {
 	}
 }
 
+// AddGroup adds a comps group to the host's repository, with pkgs as its
+// mandatory packages, and indexes the repository again.
+func AddGroup(t testing.TB, root, id, name string, pkgs ...string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE comps PUBLIC "-//Red Hat, Inc.//DTD Comps info//EN" "comps.dtd">
+<comps>
+`)
+	fmt.Fprintf(&b, "  <group>\n    <id>%s</id>\n    <name>%s</name>\n    <description>omeprov test group</description>\n", id, name)
+	b.WriteString("    <default>true</default>\n    <uservisible>true</uservisible>\n    <packagelist>\n")
+	for _, p := range pkgs {
+		fmt.Fprintf(&b, "      <packagereq type=\"mandatory\">%s</packagereq>\n", p)
+	}
+	b.WriteString("    </packagelist>\n  </group>\n</comps>\n")
+	comps := filepath.Join(t.TempDir(), "comps.xml")
+	if err := os.WriteFile(comps, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("createrepo_c", "-q", "-g", comps, filepath.Join(root, "srv/rpmrepo")).CombinedOutput(); err != nil {
+		t.Fatalf("rpmhost: createrepo_c -g: %v: %s", err, out)
+	}
+}
+
 // Installed lists the NEVRAs installed in root (name-version-release.arch,
 // epoch shown when not 0), sorted.
 func Installed(t testing.TB, root string) []string {
