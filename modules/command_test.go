@@ -198,6 +198,12 @@ var volatileKeysT = []string{"action", "start", "end", "delta", "ansible_facts",
 // and returns the task results, as the json callback prints them.
 func ansibleResultsT(t *testing.T, calls []ansibleCallT) []map[string]any {
 	t.Helper()
+	return ansibleResultsVarsT(t, calls, nil)
+}
+
+// ansibleResultsVarsT is ansibleResultsT with play variables.
+func ansibleResultsVarsT(t *testing.T, calls []ansibleCallT, vars map[string]any) []map[string]any {
+	t.Helper()
 	if _, err := exec.LookPath("ansible-playbook"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("ansible-playbook is needed (apt-get install ansible-core)")
@@ -213,6 +219,15 @@ func ansibleResultsT(t *testing.T, calls []ansibleCallT) []map[string]any {
 		tasks = append(tasks, task)
 	}
 	play := []map[string]any{{"hosts": "localhost", "gather_facts": false, "tasks": tasks}}
+	if len(vars) > 0 {
+		pv := map[string]any{}
+		for k, v := range vars {
+			if k != "ansible_verbosity" {
+				pv[k] = v
+			}
+		}
+		play[0]["vars"] = pv
+	}
 	dir := t.TempDir()
 	b, err := json.Marshal(play)
 	require.NoError(t, err)
