@@ -209,6 +209,32 @@ func Validate(name string, spec Spec, args map[string]any) (map[string]any, erro
 	return params, nil
 }
 
+// AliasWarnings lists the warnings Ansible gives when a parameter and one
+// of its aliases are both set ("Both option path and its alias dest are
+// set."); the alias's value wins, as in Validate.
+func AliasWarnings(spec Spec, args map[string]any) []string {
+	if spec.Action {
+		return nil
+	}
+	names := make([]string, 0, len(spec.Params))
+	for n := range spec.Params {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		if _, ok := args[n]; !ok {
+			continue
+		}
+		for _, a := range spec.Params[n].Aliases {
+			if _, ok := args[a]; ok {
+				out = append(out, fmt.Sprintf("Both option %s and its alias %s are set.", n, a))
+			}
+		}
+	}
+	return out
+}
+
 // validateAction checks option names as Ansible's action plugins do with
 // _VALID_ARGS, and leaves values alone.
 func validateAction(name string, spec Spec, params map[string]any) (map[string]any, error) {

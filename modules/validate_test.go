@@ -391,3 +391,12 @@ func FuzzParseKV(f *testing.F) {
 		_, _ = shlexSplit(s)
 	})
 }
+
+func TestAliasWarnings(t *testing.T) {
+	spec := statSpec()
+	require.Equal(t, []string{"Both option path and its alias dest are set."}, AliasWarnings(spec, map[string]any{"path": "/a", "dest": "/b"}))
+	require.Nil(t, AliasWarnings(spec, map[string]any{"dest": "/b"}))
+	got, err := Validate("stat", spec, map[string]any{"path": "/a", "dest": "/b"})
+	require.NoError(t, err)
+	require.Equal(t, "/b", got["path"], "the alias wins, as in Ansible")
+}
