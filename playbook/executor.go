@@ -3,6 +3,7 @@ package playbook
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -53,6 +54,10 @@ type Options struct {
 
 	Callback Callback
 	Templar  *template.Templar
+	// Hooks see every module run (see TaskHook).
+	Hooks []TaskHook
+	// ReportTo receives the hooks' reports after the recap (stdout when nil).
+	ReportTo io.Writer
 	// Dial opens connections; connection.Dial when nil.
 	Dial func(ctx context.Context, p connection.Params) (connection.Connection, error)
 }
@@ -168,6 +173,13 @@ func (e *Executor) Run(ctx context.Context, pb *Playbook) (*Result, error) {
 		res.ExitCode = 2
 	}
 	e.opts.Callback.Recap(res.Stats)
+	w := e.opts.ReportTo
+	if w == nil {
+		w = os.Stdout
+	}
+	for _, h := range e.opts.Hooks {
+		h.Report(w)
+	}
 	return res, nil
 }
 

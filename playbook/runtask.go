@@ -323,8 +323,24 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 			}
 		}
 	}
+	info := TaskInfo{Pos: t.Pos, Name: t.DisplayName(), Host: h.name, Module: entry.Name}
+	for _, hook := range e.opts.Hooks {
+		r, err := hook.BeforeTask(ctx, info, mt)
+		if err != nil {
+			return modules.Result{"failed": true, "msg": err.Error()}, statusFailed
+		}
+		if r != nil {
+			_, st := classify(r)
+			return r, st
+		}
+	}
 	var res modules.Result
 	var st taskStatus
+	defer func() {
+		for _, hook := range e.opts.Hooks {
+			hook.AfterTask(ctx, info, mt, res)
+		}
+	}()
 	for attempt := 1; ; attempt++ {
 		res, st = e.callModule(ctx, entry, mt)
 		if st == statusUnreachable {
@@ -403,6 +419,11 @@ func (e *Executor) callModule(ctx context.Context, entry *modules.Entry, mt *mod
 		}
 		return res, statusFailed
 	}
+	return classify(res)
+}
+
+// classify gives a module result's status.
+func classify(res modules.Result) (modules.Result, taskStatus) {
 	if res == nil {
 		res = modules.Result{}
 	}
