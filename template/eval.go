@@ -115,7 +115,13 @@ func needsTemplating(v any, sx syntax) bool {
 				return true
 			}
 		}
-	case nil, bool, int, float64, tuple, *odict, LazyMap:
+	case *Dict:
+		for _, e := range x.m {
+			if needsTemplating(e, sx) {
+				return true
+			}
+		}
+	case nil, bool, int, float64, tuple, LazyMap:
 	default:
 		// Go types that normalize must convert.
 		return true
@@ -177,6 +183,16 @@ func (s *state) templateValue(v any, convert bool) (any, error) {
 				return nil, err
 			}
 			out[k] = r
+		}
+		return out, nil
+	case *Dict:
+		out := newDict()
+		for _, k := range x.keys {
+			r, err := s.templateValue(x.m[k], true)
+			if err != nil {
+				return nil, err
+			}
+			out.set(k, r)
 		}
 		return out, nil
 	}
@@ -568,7 +584,7 @@ func iterate(v any) ([]any, error) {
 		return x, nil
 	case tuple:
 		return x, nil
-	case map[string]any, *odict, LazyMap:
+	case map[string]any, *Dict, LazyMap:
 		keys, _ := dictKeys(x)
 		out := make([]any, len(keys))
 		for i, k := range keys {
@@ -781,7 +797,7 @@ func dictKey(k any) (string, error) {
 		return x, nil
 	case *Undefined:
 		return "", x.err()
-	case []any, map[string]any, *odict:
+	case []any, map[string]any, *Dict:
 		return "", typeErr("unhashable type: '%s'", pyTypeName(k))
 	}
 	return pyStr(k)
@@ -1181,7 +1197,7 @@ func contains(container, item any) (bool, error) {
 			}
 		}
 		return false, nil
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		k, ok := item.(string)
 		if !ok {
 			if _, num := item.(int); !num {
@@ -1274,11 +1290,11 @@ func getItem(obj any, idx any) (any, error) {
 			}
 			return &Undefined{obj: obj, hasObj: true, name: pyRepr(idx), elem: true}, nil
 		}
-	case map[string]any, *odict, LazyMap:
+	case map[string]any, *Dict, LazyMap:
 		key, isStr := idx.(string)
 		if !isStr {
 			switch idx.(type) {
-			case []any, map[string]any, *odict:
+			case []any, map[string]any, *Dict:
 				return nil, typeErr("unhashable type: '%s'", pyTypeName(idx))
 			}
 		}

@@ -416,7 +416,7 @@ func length(v any) (int, error) {
 		return len(x), nil
 	case map[string]any:
 		return len(x), nil
-	case *odict:
+	case *Dict:
 		return len(x.keys), nil
 	case *Undefined:
 		return 0, x.err()
@@ -825,7 +825,7 @@ func fCombine(s *state, v any, args []any, kw map[string]any) (any, error) {
 	return out, nil
 }
 
-func mergeDicts(a *odict, b any, recursive bool, listMerge string) *odict {
+func mergeDicts(a *Dict, b any, recursive bool, listMerge string) *Dict {
 	out := toODict(a)
 	keys, _ := dictKeys(b)
 	for _, k := range keys {

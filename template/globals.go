@@ -108,7 +108,7 @@ func gNamespace(s *state, args []any, kw map[string]any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &namespace{d: d.(*odict)}, nil
+	return &namespace{d: d.(*Dict)}, nil
 }
 
 // lookupError is Ansible's wrapping of a failed lookup plugin.
@@ -502,7 +502,7 @@ func lkFirstFound(s *state, terms []any, opts map[string]any) ([]any, error) {
 					return err
 				}
 			}
-		case map[string]any, *odict:
+		case map[string]any, *Dict:
 			return addOpts(x)
 		}
 		return nil

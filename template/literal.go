@@ -110,7 +110,7 @@ func (p *litParser) value(depth int) (any, bool) {
 			switch kk := k.(type) {
 			case string:
 				ks = kk
-			case []any, *odict:
+			case []any, *Dict:
 				return nil, false
 			default:
 				ks = pyRepr(kk)

@@ -8,7 +8,7 @@ import (
 )
 
 // namespace is Jinja2's namespace() object.
-type namespace struct{ d *odict }
+type namespace struct{ d *Dict }
 
 func argN(args []any, kw map[string]any, i int, name string) (any, bool) {
 	if i < len(args) {
@@ -59,7 +59,7 @@ func method(obj any, name string) any {
 	switch x := obj.(type) {
 	case string:
 		return strMethod(x, name)
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		return dictMethod(x, name)
 	case []any:
 		return listMethod(x, name)
@@ -449,7 +449,7 @@ func dictMethod(d any, name string) any {
 		fn = func(_ *state, _ []any, _ map[string]any) (any, error) { return toODict(d), nil }
 	case "update", "pop", "setdefault", "popitem", "clear":
 		fn = func(_ *state, a []any, kw map[string]any) (any, error) {
-			od, ok := d.(*odict)
+			od, ok := d.(*Dict)
 			if !ok {
 				return nil, nil
 			}
@@ -497,7 +497,7 @@ func dictItemsList(d any) []any {
 	return out
 }
 
-func toODict(d any) *odict {
+func toODict(d any) *Dict {
 	out := newDict()
 	keys, _ := dictKeys(d)
 	for _, k := range keys {
@@ -742,7 +742,7 @@ func percentFormat(f string, arg any) (any, error) {
 	switch x := arg.(type) {
 	case tuple:
 		args = x
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		mapping = x
 		args = []any{x}
 	default:

@@ -8,7 +8,7 @@ import (
 // other integer and float types) to the plain forms the evaluator uses.
 func normalize(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int, float64, string, Unsafe, []any, map[string]any, tuple, *odict, LazyMap:
+	case nil, bool, int, float64, string, Unsafe, []any, map[string]any, tuple, *Dict, LazyMap:
 		return v
 	case int8:
 		return int(x)

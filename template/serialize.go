@@ -68,7 +68,7 @@ func pyJSON(b *strings.Builder, v any, indent int, sortKeys bool, level int) err
 		}
 		nl(level)
 		b.WriteByte(']')
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		keys, _ := dictKeys(x)
 		if len(keys) == 0 {
 			b.WriteString("{}")
@@ -787,7 +787,7 @@ func analyzeScalar(s string) scalarAnalysis {
 
 func isScalar(v any) bool {
 	switch v.(type) {
-	case []any, tuple, map[string]any, *odict, LazyMap:
+	case []any, tuple, map[string]any, *Dict, LazyMap:
 		return false
 	}
 	return true

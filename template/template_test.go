@@ -265,3 +265,18 @@ func TestGoTypedValues(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []any{7}, got)
 }
+
+func TestOrderedDictInput(t *testing.T) {
+	tp := New(Options{})
+	d := NewDict()
+	d.Set("zeta", 1)
+	d.Set("alpha", "{{ n }}")
+	d.Set("mid", []any{"{{ n + 1 }}"})
+	vars := Scope{"d": d, "n": 5}
+	got, err := tp.Template("{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %} {{ d | dict2items | map(attribute='key') | join(',') }} {{ d | to_json }}", vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, `zeta=1;alpha=5;mid=['6']; zeta,alpha,mid {"zeta": 1, "alpha": 5, "mid": ["6"]}`, got)
+	got, err = tp.Template(d, vars, nil)
+	require.NoError(t, err)
+	require.Equal(t, map[string]any{"zeta": 1, "alpha": 5, "mid": []any{"6"}}, got)
+}

@@ -12,15 +12,38 @@ import (
 // tuple is a Python tuple: it prints as (1, 2) and is never equal to a list.
 type tuple []any
 
-// odict is an insertion-ordered Python dict with string keys.
-type odict struct {
+// Dict is an insertion-ordered mapping, like a Python dict. Templates build
+// their dicts with it; the engine may pass *Dict values (for example built
+// from YAML in file order) wherever a map is accepted, so that iteration,
+// dict2items, to_json and printing follow that order as Ansible's do. Plain
+// map[string]any values iterate in sorted key order. Results are returned
+// as map[string]any.
+type Dict struct {
 	keys []string
 	m    map[string]any
 }
 
-func newDict() *odict { return &odict{m: map[string]any{}} }
+// NewDict returns an empty Dict.
+func NewDict() *Dict { return newDict() }
 
-func (d *odict) set(k string, v any) {
+func newDict() *Dict { return &Dict{m: map[string]any{}} }
+
+// Set adds or replaces a key; a new key goes last.
+func (d *Dict) Set(k string, v any) { d.set(k, v) }
+
+// Lookup returns the value of a key.
+func (d *Dict) Lookup(k string) (any, bool) {
+	v, ok := d.m[k]
+	return v, ok
+}
+
+// Keys returns the keys in insertion order.
+func (d *Dict) Keys() []string { return append([]string(nil), d.keys...) }
+
+func (d *Dict) set(k string, v any) {
+	if d.m == nil {
+		d.m = map[string]any{}
+	}
 	if _, ok := d.m[k]; !ok {
 		d.keys = append(d.keys, k)
 	}
@@ -104,7 +127,7 @@ func pyTypeName(v any) string {
 		return "list"
 	case tuple:
 		return "tuple"
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		return "dict"
 	case *Undefined:
 		return "AnsibleUndefined"
@@ -147,7 +170,7 @@ func truth(v any) (bool, error) {
 		return len(x) > 0, nil
 	case map[string]any:
 		return len(x) > 0, nil
-	case *odict:
+	case *Dict:
 		return len(x.keys) > 0, nil
 	case LazyMap:
 		return len(x.Keys()) > 0, nil
@@ -200,7 +223,7 @@ func checkDefined(v any) error {
 				return err
 			}
 		}
-	case *odict:
+	case *Dict:
 		for _, e := range x.m {
 			if err := checkDefined(e); err != nil {
 				return err
@@ -224,7 +247,7 @@ func dictKeys(v any) ([]string, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		return sortedKeys(x), true
-	case *odict:
+	case *Dict:
 		return x.keys, true
 	case LazyMap:
 		return x.Keys(), true
@@ -240,7 +263,7 @@ func dictGet(v any, k string) (any, bool) {
 			r = string(u)
 		}
 		return r, ok
-	case *odict:
+	case *Dict:
 		r, ok := x.m[k]
 		return r, ok
 	case LazyMap:
@@ -255,7 +278,7 @@ func dictGet(v any, k string) (any, bool) {
 
 func isDict(v any) bool {
 	switch v.(type) {
-	case map[string]any, *odict, LazyMap:
+	case map[string]any, *Dict, LazyMap:
 		return true
 	}
 	return false
@@ -339,7 +362,7 @@ func writeRepr(b *strings.Builder, v any, depth int) {
 			b.WriteByte(',')
 		}
 		b.WriteByte(')')
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		keys, _ := dictKeys(x)
 		b.WriteByte('{')
 		for i, k := range keys {
@@ -481,7 +504,7 @@ func pyEq(a, b any) bool {
 	case tuple:
 		y, ok := b.(tuple)
 		return ok && seqEq(x, y)
-	case map[string]any, *odict:
+	case map[string]any, *Dict:
 		if !isDict(b) {
 			return false
 		}
@@ -590,7 +613,7 @@ func plain(v any) any {
 			out[i] = plain(e)
 		}
 		return out
-	case *odict:
+	case *Dict:
 		out := make(map[string]any, len(x.keys))
 		for _, k := range x.keys {
 			out[k] = plain(x.m[k])
