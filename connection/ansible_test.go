@@ -33,6 +33,7 @@ func runAnsible(t *testing.T, knownHosts string, checkKeys bool, invLine string,
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"HOME="+dir,
+		"SSH_AUTH_SOCK=",
 		"ANSIBLE_LOAD_CALLBACK_PLUGINS=1",
 		"ANSIBLE_STDOUT_CALLBACK=json",
 		"ANSIBLE_NOCOLOR=1",
@@ -63,6 +64,7 @@ func TestAnsibleParity(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real ansible: skipped with -short")
 	}
+	t.Parallel()
 	if _, err := exec.LookPath("ansible"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("ansible not installed (apt-get install ansible-core)")
@@ -79,6 +81,7 @@ func TestAnsibleParity(t *testing.T) {
 	}
 
 	t.Run("connection refused", func(t *testing.T) {
+		t.Parallel()
 		port := freePort(t, "127.0.0.9")
 		want := runAnsible(t, kh, true, fmt.Sprintf("h ansible_host=127.0.0.9 ansible_port=%d", port), "-a", "true")
 		require.True(t, want.Unreachable)
@@ -86,16 +89,18 @@ func TestAnsibleParity(t *testing.T) {
 		require.EqualError(t, err, want.Msg)
 	})
 	t.Run("wrong key", func(t *testing.T) {
+		t.Parallel()
 		wrong, _ := sshdtest.GenerateKey(t)
-		t.Setenv("SSH_AUTH_SOCK", "")
 		want := runAnsible(t, kh, true, host("root", wrong, s.Port), "-a", "true")
 		require.True(t, want.Unreachable)
 		p := testParams(t, s)
 		p.PrivateKeyFiles = []string{wrong}
+		p.ExtraSSHArgs = "-o IdentityAgent=none" // as ansible runs here, without an agent
 		_, err := Dial(ctx(t), p)
 		require.EqualError(t, err, want.Msg)
 	})
 	t.Run("unknown host key", func(t *testing.T) {
+		t.Parallel()
 		empty := filepath.Join(t.TempDir(), "kh")
 		require.NoError(t, os.WriteFile(empty, nil, 0o600))
 		want := runAnsible(t, empty, true, host("root", s.KeyFile, s.Port), "-a", "true")
@@ -109,6 +114,7 @@ func TestAnsibleParity(t *testing.T) {
 		require.True(t, strings.HasPrefix(err.Error(), want.Msg), "ansible: %q\nomeprov: %q", want.Msg, err)
 	})
 	t.Run("sudo password missing", func(t *testing.T) {
+		t.Parallel()
 		want := runAnsible(t, kh, true, host(pwUser.Name, s.KeyFile, s.Port), "-b", "-a", "true")
 		require.True(t, want.Failed)
 		p := testParams(t, s)
@@ -118,6 +124,7 @@ func TestAnsibleParity(t *testing.T) {
 		require.EqualError(t, err, want.Msg)
 	})
 	t.Run("sudo password incorrect", func(t *testing.T) {
+		t.Parallel()
 		want := runAnsible(t, kh, true, host(pwUser.Name, s.KeyFile, s.Port)+" ansible_become_password=wrong", "-b", "-a", "true")
 		require.True(t, want.Failed)
 		p := testParams(t, s)
@@ -127,6 +134,7 @@ func TestAnsibleParity(t *testing.T) {
 		require.EqualError(t, err, want.Msg)
 	})
 	t.Run("su password incorrect", func(t *testing.T) {
+		t.Parallel()
 		want := runAnsible(t, kh, true, host(nopw.Name, s.KeyFile, s.Port)+" ansible_become_password=wrong ansible_become_method=su ansible_become_user="+other.Name, "-b", "-a", "true")
 		require.True(t, want.Failed)
 		p := testParams(t, s)
@@ -136,6 +144,7 @@ func TestAnsibleParity(t *testing.T) {
 		require.EqualError(t, err, want.Msg)
 	})
 	t.Run("exit code", func(t *testing.T) {
+		t.Parallel()
 		want := runAnsible(t, kh, true, host(other.Name, s.KeyFile, s.Port), "-a", "exit 3")
 		p := testParams(t, s)
 		p.User = other.Name

@@ -624,11 +624,12 @@ func TestSSHProxyCommand(t *testing.T) {
 }
 
 func TestSSHPasswordAuth(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.29", PasswordAuth: true})
 	u := sshdtest.NewUser(t, sshdtest.NoSudo, "")
-	t.Setenv("SSH_AUTH_SOCK", "")
 	p := testParams(t, s)
 	p.User, p.PrivateKeyFiles, p.Password = u.Name, nil, u.Password
+	p.ExtraSSHArgs = "-o IdentityAgent=none"
 	c := dial(t, p)
 	require.Equal(t, u.Name+"\n", string(exec1(t, c, "id -un", nil).Stdout))
 
@@ -641,11 +642,12 @@ func TestSSHPasswordAuth(t *testing.T) {
 }
 
 func TestSSHAuthFailures(t *testing.T) {
+	t.Parallel()
 	s := sshdtest.Start(t, sshdtest.Options{Addr: "127.0.0.30"})
-	t.Setenv("SSH_AUTH_SOCK", "")
 	wrongKey, _ := sshdtest.GenerateKey(t)
 	p := testParams(t, s)
 	p.PrivateKeyFiles = []string{wrongKey}
+	p.ExtraSSHArgs = "-o IdentityAgent=none"
 	_, err := Dial(ctx(t), p)
 	var ue *UnreachableError
 	require.ErrorAs(t, err, &ue)
