@@ -68,6 +68,7 @@ type Executor struct {
 	hosts map[string]*hostState // every host seen in this run
 	mu    sync.Mutex
 	pb    *Playbook
+	jobs  jobTable // async jobs started with poll: 0
 }
 
 // New returns an executor.

@@ -265,7 +265,7 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 	if err != nil {
 		return modules.Result{"failed": true, "msg": fmt.Sprintf("The task includes an option with an undefined variable. The error was: %v\n\nThe error appears to be in '%s': line %d, column %d", err, t.Pos.File, t.Pos.Line, t.Pos.Col)}, statusFailed
 	}
-	args, err = modules.Validate(entry.Name, entry.Spec, args)
+	args, err = modules.Validate(t.Action, entry.Spec, args)
 	if err != nil {
 		return modules.Result{"failed": true, "msg": err.Error()}, statusFailed
 	}
@@ -341,8 +341,16 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 			hook.AfterTask(ctx, info, mt, res)
 		}
 	}()
+	async, poll, err := e.asyncSettings(t, scope)
+	if err != nil {
+		return modules.Result{"failed": true, "msg": err.Error()}, statusFailed
+	}
 	for attempt := 1; ; attempt++ {
-		res, st = e.callModule(ctx, entry, mt)
+		if async > 0 && !check {
+			res, st = e.runAsync(ctx, entry, mt, async, poll)
+		} else {
+			res, st = e.callModule(ctx, entry, mt)
+		}
 		if st == statusUnreachable {
 			return res, st
 		}
