@@ -599,6 +599,11 @@ func planDNF(o *dnfOptions, installed []rpmPkg, files map[string]rpmPkg) dnfPlan
 		plan.Results = append(plan.Results, "Installed "+u)
 	}
 	plan.Install = append(plan.Install, specs.Groups...)
+	for _, g := range specs.Groups {
+		if !strings.Contains(g, ":") { // a group; "@name:stream" is a module
+			plan.Results = append(plan.Results, fmt.Sprintf("Group %s installed.", strings.TrimPrefix(g, "@")))
+		}
+	}
 	for _, s := range specs.Pkgs {
 		isInst := dnfInstalledMatch(installed, s)
 		if o.UpdateOnly {
