@@ -1143,7 +1143,9 @@ func runDNF(ctx context.Context, t *Task) (Result, error) {
 		return Result{"failed": true, "changed": false, "msg": "Failed to install some of the specified packages",
 			"failures": failures, "results": []string{}, "rc": 1}, nil
 	}
-	if pre.ExitCode != 0 && !aborted {
+	// dnf shell exits 0 after an error; its "Error:" lines tell.
+	shellErr := plan.needsShell() && strings.Contains(preErr, "Error:") && !aborted
+	if (pre.ExitCode != 0 || shellErr) && !aborted {
 		msg := dnfErrorText(pre)
 		if strings.Contains(msg, "Problem") || strings.Contains(msg, "conflict") {
 			msg = "Depsolve Error occurred: " + msg

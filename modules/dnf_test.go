@@ -363,6 +363,18 @@ func TestRunDNFWithFakeHost(t *testing.T) {
 	require.False(t, res.Failed(), "%v", res)
 	require.Equal(t, []string{"Installed: baz-1-1.noarch"}, res["results"])
 
+	// dnf shell exits 0 after a depsolve error: still a failure, nothing runs
+	f = &dnfFake{rpmQA: []string{before},
+		preview: func(cmd, stdin string) (string, string, int) {
+			require.Contains(t, cmd, " shell")
+			return "> > > Leaving Shell\n", "Error: \n Problem: conflicting requests\n  - nothing provides omeabsent >= 2 needed by omebroken-1.0-1.noarch\n", 0
+		}}
+	res, err = runDNF(ctx, dnfFakeTask(f, false, map[string]any{"name": []any{"foo", "omebroken"}, "state": "latest"}))
+	require.NoError(t, err)
+	require.True(t, res.Failed(), "%v", res)
+	require.Contains(t, res["msg"], "Depsolve Error occurred: ")
+	require.Contains(t, res["msg"], "nothing provides omeabsent >= 2")
+
 	// no dnf on the host
 	f = &dnfFake{rpmQA: []string{""}, noDNF: true}
 	res, err = runDNF(ctx, dnfFakeTask(f, false, map[string]any{"name": "foo"}))

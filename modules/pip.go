@@ -621,6 +621,10 @@ func runPip(ctx context.Context, t *Task) (Result, error) {
 	if !pipNeedsRun(p.State, p.Reqs, installed, p.Extra) {
 		return result(venvCreated), nil
 	}
+	if p.Env != "" {
+		// as ansible's path_prefix: the virtualenv's bin first on PATH
+		shell = "PATH=" + QuotePath(strings.TrimSuffix(p.Env, "/")+"/bin") + `:"$PATH" ` + shell
+	}
 	res, err := t.Exec(ctx, p.prefix()+shell)
 	if err != nil {
 		return nil, fmt.Errorf("pip: %s: %w", p.State, err)
