@@ -777,10 +777,14 @@ func (p *Policy) checkPackages(ctx context.Context, info playbook.TaskInfo, mt *
 
 // Report prints the PYTHON POLICY section after the PLAY RECAP: per host,
 // its counts, then each Python module the run installed or checked and
-// where it came from.
+// where it came from. It then starts afresh, so that each playbook of a
+// run reports its own tasks; what was learnt of the hosts is kept.
 func (p *Policy) Report(w io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	defer func() {
+		p.entries, p.counts = nil, map[string]*Counts{}
+	}()
 	if len(p.entries) == 0 {
 		return
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/ome/omeprov/inventory"
 	"github.com/ome/omeprov/modules"
 	"github.com/ome/omeprov/playbook"
+	"github.com/ome/omeprov/pypolicy"
 )
 
 func init() { subcommands = append(subcommands, newApplyCmd) }
@@ -52,6 +53,7 @@ type applyFlags struct {
 	sshCommonArgs string
 	sshExtraArgs  string
 	flushCache    bool
+	pythonPolicy  string // omeprov: --python-policy (pypolicy)
 }
 
 func newApplyCmd() *cobra.Command {
@@ -92,6 +94,8 @@ func newApplyCmd() *cobra.Command {
 	fl.StringVar(&f.sshCommonArgs, "ssh-common-args", "", "common arguments to pass to ssh (e.g. ProxyJump)")
 	fl.StringVar(&f.sshExtraArgs, "ssh-extra-args", "", "extra arguments to pass to ssh")
 	fl.BoolVar(&f.flushCache, "flush-cache", false, "clear the fact cache (facts are not cached between runs)")
+	// omeprov: OME's Python rule (pypolicy); the variable omeprov_python_policy overrides it per host or play.
+	fl.StringVar(&f.pythonPolicy, "python-policy", "enforce", "OME's Python rule: enforce, warn, fix or off")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: 2, err: fmt.Errorf("%v\n%s", err, c.UsageString())}
 	})
@@ -242,6 +246,13 @@ func runApply(cmd *cobra.Command, f *applyFlags, playbooks []string) error {
 		opts.BecomePassword = pw
 	}
 	opts.Callback = playbook.NewDefaultCallback(out, cmd.ErrOrStderr(), f.verbose, f.check, f.diff)
+	// omeprov: OME's Python rule (pypolicy), checked before every pip and package task.
+	pyMode, err := pypolicy.ParseMode(f.pythonPolicy)
+	if err != nil {
+		return &exitError{code: 5, err: err}
+	}
+	opts.Hooks = append(opts.Hooks, pypolicy.New(pyMode, cmd.ErrOrStderr()))
+	opts.ReportTo = out
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
