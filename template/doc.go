@@ -34,7 +34,7 @@
 //
 // # Conformance
 //
-// The tests compare about 940 expressions, when: conditions and template
+// The tests compare about 945 expressions, when: conditions and template
 // module files with ansible-playbook 2.14: TestAnsibleDiff runs them all
 // through one playbook and checks the recording in testdata/golden.json;
 // TestGolden checks Templar against the recording without Ansible.

@@ -691,6 +691,9 @@ func (s *state) eval(x expr, f *frame) (any, error) {
 	case *sliceN:
 		return s.evalSlice(n, f)
 	case *callN:
+		if r, ok, err := s.listMutation(n, f); ok || err != nil {
+			return r, err
+		}
 		fn, err := s.eval(n.fn, f)
 		if err != nil {
 			return nil, err
@@ -1420,4 +1423,122 @@ func slice(obj any, lo, hi, stepP *int) (any, error) {
 		out = append(out, items[i])
 	}
 	return out, nil
+}
+
+// listMutation runs name.append(x) and the other mutating list methods.
+// Lists are Go slices, so the variable is rebound to the changed list in
+// the scope that holds it (other references to the same list do not see
+// the change, unlike Python).
+func (s *state) listMutation(n *callN, f *frame) (any, bool, error) {
+	ga, ok := n.fn.(*getattrN)
+	if !ok {
+		return nil, false, nil
+	}
+	nm, ok := ga.x.(*nameN)
+	if !ok {
+		return nil, false, nil
+	}
+	switch ga.attr {
+	case "append", "extend", "insert", "pop", "remove", "reverse", "sort", "clear":
+	default:
+		return nil, false, nil
+	}
+	obj, err := s.lookupName(nm.name, f)
+	if err != nil {
+		return nil, true, err
+	}
+	l, ok := obj.([]any)
+	if !ok {
+		return nil, false, nil
+	}
+	args, kw, err := s.evalArgs(n.args, n.kwargs, n.star, n.dstar, f)
+	if err != nil {
+		return nil, true, err
+	}
+	out := append([]any{}, l...)
+	var ret any
+	switch ga.attr {
+	case "append":
+		if len(args) != 1 {
+			return nil, true, typeErr("list.append() takes exactly one argument (%d given)", len(args))
+		}
+		out = append(out, args[0])
+	case "extend":
+		if len(args) != 1 {
+			return nil, true, typeErr("list.extend() takes exactly one argument (%d given)", len(args))
+		}
+		items, err := iterate(args[0])
+		if err != nil {
+			return nil, true, err
+		}
+		out = append(out, items...)
+	case "insert":
+		if len(args) != 2 {
+			return nil, true, typeErr("insert expected 2 arguments, got %d", len(args))
+		}
+		i, ok := args[0].(int)
+		if !ok {
+			return nil, true, typeErr("'%s' object cannot be interpreted as an integer", pyTypeName(args[0]))
+		}
+		if i < 0 {
+			i += len(out)
+		}
+		i = max(0, min(i, len(out)))
+		out = append(out[:i], append([]any{args[1]}, out[i:]...)...)
+	case "pop":
+		if len(out) == 0 {
+			return nil, true, valueErr("pop from empty list")
+		}
+		i := len(out) - 1
+		if len(args) > 0 {
+			j, ok := args[0].(int)
+			if !ok {
+				return nil, true, typeErr("'%s' object cannot be interpreted as an integer", pyTypeName(args[0]))
+			}
+			if j < 0 {
+				j += len(out)
+			}
+			if j < 0 || j >= len(out) {
+				return nil, true, valueErr("pop index out of range")
+			}
+			i = j
+		}
+		ret = out[i]
+		out = append(out[:i], out[i+1:]...)
+	case "remove":
+		if len(args) != 1 {
+			return nil, true, typeErr("list.remove() takes exactly one argument (%d given)", len(args))
+		}
+		found := false
+		for i, e := range out {
+			if pyEq(e, args[0]) {
+				out = append(out[:i], out[i+1:]...)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, true, valueErr("list.remove(x): x not in list")
+		}
+	case "reverse":
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	case "sort":
+		sorted, err := fSort(s, out, nil, map[string]any{"case_sensitive": true, "reverse": kw["reverse"]})
+		if err != nil {
+			return nil, true, err
+		}
+		out = sorted.([]any)
+	case "clear":
+		out = []any{}
+	}
+	for fr := f; fr != nil; fr = fr.parent {
+		if _, ok := fr.vars[nm.name]; ok {
+			fr.vars[nm.name] = out
+			return ret, true, nil
+		}
+	}
+	s.resolved[nm.name] = out
+	return ret, true, nil
 }
