@@ -170,10 +170,10 @@ func resultKeys(r map[string]any) []string {
 	return keys
 }
 
-// runAnsible runs all tasks of the cases (each in its directory) in one
-// playbook and returns the per-task results in order.
-func runAnsible(t *testing.T, cases []agreementCase, dirs []string, extra ...string) []map[string]any {
-	t.Helper()
+// runAnsible runs the tasks of the cases (each in its directory) in one
+// playbook and returns the per-task results in order. It may run in its
+// own goroutine, so it reports errors instead of failing t.
+func runAnsible(cases []agreementCase, dirs []string, tmp string, extra ...string) ([]map[string]any, error) {
 	var tasks []map[string]any
 	for i, c := range cases {
 		for _, tk := range c.tasks {
@@ -182,12 +182,17 @@ func runAnsible(t *testing.T, cases []agreementCase, dirs []string, extra ...str
 	}
 	play := []map[string]any{{"hosts": "all", "gather_facts": false, "tasks": tasks}}
 	b, err := json.Marshal(play)
-	require.NoError(t, err)
-	pb := filepath.Join(t.TempDir(), "play.yml")
-	require.NoError(t, os.WriteFile(pb, b, 0o644))
+	if err != nil {
+		return nil, err
+	}
+	pb := filepath.Join(tmp, "play.yml")
+	if err := os.WriteFile(pb, b, 0o644); err != nil {
+		return nil, err
+	}
 	args := append([]string{"-i", "localhost,", "-c", "local", pb}, extra...)
 	cmd := exec.Command("ansible-playbook", args...)
-	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_RETRY_FILES_ENABLED=0", "ANSIBLE_LOCALHOST_WARNING=0", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3")
+	cmd.Env = append(os.Environ(), "ANSIBLE_STDOUT_CALLBACK=json", "ANSIBLE_NOCOLOR=1", "ANSIBLE_RETRY_FILES_ENABLED=0",
+		"ANSIBLE_LOCALHOST_WARNING=0", "ANSIBLE_PYTHON_INTERPRETER=/usr/bin/python3", "ANSIBLE_PIPELINING=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	_ = cmd.Run() // failed tasks give a non-zero exit; results are in the JSON
@@ -198,13 +203,17 @@ func runAnsible(t *testing.T, cases []agreementCase, dirs []string, extra ...str
 			} `json:"tasks"`
 		} `json:"plays"`
 	}
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), "ansible-playbook: %s %s", stdout.String(), stderr.String())
-	require.Len(t, out.Plays, 1)
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out.Plays) != 1 {
+		return nil, fmt.Errorf("ansible-playbook: %v: %s %s", err, stdout.String(), stderr.String())
+	}
 	var results []map[string]any
 	for _, tk := range out.Plays[0].Tasks {
 		results = append(results, tk.Hosts["localhost"])
 	}
-	return results
+	if len(results) != len(tasks) {
+		return nil, fmt.Errorf("ansible-playbook gave %d results for %d tasks", len(results), len(tasks))
+	}
+	return results, nil
 }
 
 func agreementCases() []agreementCase {
@@ -327,6 +336,26 @@ func agreementCases() []agreementCase {
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `x`, "after": "nomatch"}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `\n`, "replace": " "}},
 		}},
+		{name: "find, slurp and fetch", setup: map[string]string{"d/a.txt": "hello\n", "d/b.log": "log line\nERROR x\n", "d/.hidden": "h", "d/sub/c.txt": "deep\n", "d/sub/deeper/e.txt": "e", "d/link": "->a.txt", "d/emptydir/": ""}, tasks: []ansibleTask{
+			{"find", map[string]any{"paths": "DIR/d"}},
+			{"find", map[string]any{"paths": "DIR/d", "patterns": "*.txt", "recurse": true}},
+			{"find", map[string]any{"paths": "DIR/d", "patterns": []any{"*.txt", "*.log"}, "excludes": "b*", "recurse": true, "hidden": true}},
+			{"find", map[string]any{"paths": "DIR/d", "file_type": "directory", "recurse": true}},
+			{"find", map[string]any{"paths": "DIR/d", "file_type": "any", "recurse": true, "depth": 2}},
+			{"find", map[string]any{"paths": "DIR/d", "file_type": "link"}},
+			{"find", map[string]any{"paths": "DIR/d", "contains": "ERROR", "recurse": true}},
+			{"find", map[string]any{"paths": "DIR/d", "patterns": `^[ab]\..*$`, "use_regex": true, "size": "-1k", "age": "-1d"}},
+			{"find", map[string]any{"paths": []any{"DIR/d", "DIR/nonexistent"}, "get_checksum": true}},
+			{"find", map[string]any{"paths": "DIR/d", "age": "bogus"}},
+			{"slurp", map[string]any{"src": "DIR/d/a.txt"}},
+			{"slurp", map[string]any{"src": "DIR/d/none"}},
+			{"slurp", map[string]any{"src": "DIR/d"}},
+			{"fetch", map[string]any{"src": "DIR/d/a.txt", "dest": "DIR/fetched/", "flat": true}},
+			{"fetch", map[string]any{"src": "DIR/d/sub/c.txt", "dest": "DIR/fetched"}},
+			{"fetch", map[string]any{"src": "DIR/d/none", "dest": "DIR/fetched", "fail_on_missing": false}},
+			{"fetch", map[string]any{"src": "DIR/d/none", "dest": "DIR/fetched"}},
+			{"fetch", map[string]any{"src": "DIR/d", "dest": "DIR/fetched"}},
+		}},
 		{name: "ini_file", setup: map[string]string{"i.ini": "[main]\nkey = old\n# other = 1\n\n[second]\na=b\n"}, tasks: []ansibleTask{
 			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "key", "value": "new"}},
 			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "other", "value": "2"}},
@@ -347,43 +376,60 @@ func agreementCases() []agreementCase {
 
 func TestAgreementWithAnsible(t *testing.T) {
 	need(t, true, "ansible-playbook")
-	cases := agreementCases()
-	type phase struct {
-		name  string
-		check bool
-		fresh bool // start from the setup again
+	if testing.Short() {
+		t.Skip("runs ansible-playbook three times (minutes)")
 	}
-	phases := []phase{{"first run", false, true}, {"second run", false, false}, {"check run", true, true}}
-	adirs := make([]string, len(cases))
-	odirs := make([]string, len(cases))
-	for _, ph := range phases {
-		if ph.fresh {
-			for i, c := range cases {
-				adirs[i], odirs[i] = t.TempDir(), t.TempDir()
-				makeTree(t, adirs[i], c.setup)
-				makeTree(t, odirs[i], c.setup)
-			}
+	cases := agreementCases()
+	fresh := func() (adirs, odirs []string) {
+		for _, c := range cases {
+			a, o := t.TempDir(), t.TempDir()
+			makeTree(t, a, c.setup)
+			makeTree(t, o, c.setup)
+			adirs, odirs = append(adirs, a), append(odirs, o)
 		}
-		extra := []string{"--diff"}
-		if ph.check {
-			extra = append(extra, "--check")
+		return adirs, odirs
+	}
+	// The check run starts from fresh trees and does not depend on the
+	// others: Ansible's side of it runs while the first run does.
+	checkA, checkO := fresh()
+	type answer struct {
+		res []map[string]any
+		err error
+	}
+	checkDone := make(chan answer, 1)
+	checkTmp := t.TempDir()
+	go func() {
+		res, err := runAnsible(cases, checkA, checkTmp, "--diff", "--check")
+		checkDone <- answer{res, err}
+	}()
+	adirs, odirs := fresh()
+	first, err := runAnsible(cases, adirs, t.TempDir(), "--diff")
+	require.NoError(t, err)
+	compareRun(t, "first run", cases, first, adirs, odirs, false)
+	second, err := runAnsible(cases, adirs, t.TempDir(), "--diff")
+	require.NoError(t, err)
+	compareRun(t, "second run", cases, second, adirs, odirs, false)
+	ans := <-checkDone
+	require.NoError(t, ans.err)
+	compareRun(t, "check run", cases, ans.res, checkA, checkO, true)
+}
+
+// compareRun runs the cases' tasks with omeprov in odirs and compares
+// each result with Ansible's (want, run in adirs), then the trees.
+func compareRun(t *testing.T, phase string, cases []agreementCase, want []map[string]any, adirs, odirs []string, check bool) {
+	n := 0
+	for i, c := range cases {
+		for j, tk := range c.tasks {
+			a := want[n]
+			n++
+			args := rootArgs(tk.Args, odirs[i]).(map[string]any)
+			got := runLocal(t, nil, tk.Module, args, check, true, nil)
+			where := fmt.Sprintf("%s: %s task %d (%s %v)", phase, c.name, j, tk.Module, tk.Args)
+			t.Run(where, func(t *testing.T) { compareResult(t, a, got, adirs[i], odirs[i]) })
 		}
-		want := runAnsible(t, cases, adirs, extra...)
-		n := 0
-		for i, c := range cases {
-			for j, tk := range c.tasks {
-				require.Less(t, n, len(want), "ansible returned too few results")
-				a := want[n]
-				n++
-				args := rootArgs(tk.Args, odirs[i]).(map[string]any)
-				got := runLocal(t, nil, tk.Module, args, ph.check, true, nil)
-				where := fmt.Sprintf("%s: %s task %d (%s %v)", ph.name, c.name, j, tk.Module, tk.Args)
-				t.Run(where, func(t *testing.T) { compareResult(t, a, got, adirs[i], odirs[i]) })
-			}
-			t.Run(ph.name+": "+c.name+": tree", func(t *testing.T) {
-				require.Equal(t, snapshot(t, adirs[i]), snapshot(t, odirs[i]), "file trees differ")
-			})
-		}
+		t.Run(phase+": "+c.name+": tree", func(t *testing.T) {
+			require.Equal(t, snapshot(t, adirs[i]), snapshot(t, odirs[i]), "file trees differ")
+		})
 	}
 }
 
@@ -393,6 +439,7 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 	require.Equal(t, af, got.Failed(), "failed: ansible %v omeprov %v", a, got)
 	if af {
 		require.Equal(t, a["msg"], strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir))
+		require.Equal(t, resultKeys(a), resultKeys(got), "result keys: ansible %v omeprov %v", a, got)
 		return
 	}
 	ac, _ := a["changed"].(bool)
@@ -401,9 +448,12 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 	if m, ok := a["msg"].(string); ok {
 		require.Equal(t, m, strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir), "msg")
 	}
-	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched", "backup"} {
+	if files, ok := a["files"].([]any); ok {
+		require.Equal(t, findSummary(files, adir), findSummary(got["files"], odir), "files")
+	}
+	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched", "examined", "backup", "content", "encoding", "remote_checksum", "skipped_paths"} {
 		if v, ok := a[k]; ok {
-			require.Equal(t, fmt.Sprint(v), fmt.Sprint(got[k]), k)
+			require.Equal(t, strings.ReplaceAll(fmt.Sprint(v), adir, "DIR"), strings.ReplaceAll(fmt.Sprint(got[k]), odir, "DIR"), k)
 		}
 	}
 	if ad, ok := a["diff"]; ok {
@@ -479,5 +529,32 @@ func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
 		}
 		out = append(out, p)
 	}
+	return out
+}
+
+// findSummary lists find's files as sorted "path mode type size" lines.
+func findSummary(files any, dir string) []string {
+	var out []string
+	add := func(m map[string]any) {
+		typ := "other"
+		for _, k := range []string{"isreg", "isdir", "islnk"} {
+			if b, _ := m[k].(bool); b {
+				typ = k
+			}
+		}
+		out = append(out, fmt.Sprintf("%s %v %s %v %v %v", strings.ReplaceAll(fmt.Sprint(m["path"]), dir, "DIR"), m["mode"], typ, m["size"], m["checksum"], m["pw_name"]))
+	}
+	switch x := files.(type) {
+	case []any:
+		for _, e := range x {
+			switch m := e.(type) {
+			case map[string]any:
+				add(m)
+			case modules.Result:
+				add(m)
+			}
+		}
+	}
+	sort.Strings(out)
 	return out
 }

@@ -42,7 +42,22 @@ func (h *fakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOp
 		if c, ok := h.files[p]; ok {
 			return &connection.Result{Stdout: []byte(fmt.Sprintf("G 81a4 0 0 %d 1 2 3 4 5 6 0022 root root\nT 81a4\n", len(c)))}, nil
 		}
+		if _, ok := h.files[p+"/"]; ok || p == "/" {
+			return &connection.Result{Stdout: []byte("G 41ed 0 0 4096 2 2 3 4 5 6 0022 root root\nT 41ed\n")}, nil
+		}
 		return &connection.Result{Stdout: []byte("absent 0022\n")}, nil
+	}
+	// attribute changes are accepted (and recorded)
+	if strings.HasPrefix(cmd, "chmod ") || strings.HasPrefix(cmd, "chown ") || strings.HasPrefix(cmd, "chgrp ") {
+		return &connection.Result{}, nil
+	}
+	// fsChecksum's script
+	if strings.HasPrefix(cmd, "p=") && strings.Contains(cmd, "sha1sum") {
+		p := unquoteShell(strings.TrimPrefix(cmd[:strings.Index(cmd, ";")], "p="))
+		if c, ok := h.files[p]; ok {
+			return &connection.Result{Stdout: []byte(fsSHA1([]byte(c)) + "  -\n")}, nil
+		}
+		return &connection.Result{}, nil
 	}
 	return &connection.Result{ExitCode: 127, Stderr: []byte("fakeHost: unexpected command")}, nil
 }

@@ -1,0 +1,121 @@
+package modules
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestCopyContentDiff(t *testing.T) {
+	d := copyContentDiff([]byte("a\n"), true, []byte("b\n"), "/d", "src")
+	require.Equal(t, Diff{Before: "a\n", After: "b\n", BeforeHeader: "/d", AfterHeader: "src"}, d)
+	d = copyContentDiff(nil, false, []byte("b\n"), "/d", "src")
+	require.Equal(t, "", d.BeforeHeader, "a new file has no before header")
+	require.Contains(t, copyContentDiff([]byte{0, 1}, true, []byte("x"), "/d", "s").Prepared, "binary")
+	require.Contains(t, copyContentDiff(nil, false, []byte("\xff\xfe"), "/d", "s").Prepared, "binary")
+	require.Contains(t, copyContentDiff(make([]byte, copyMaxDiffSize+1), true, nil, "/d", "s").Prepared, "greater than 104448")
+	require.Contains(t, copyContentDiff(nil, false, []byte(strings.Repeat("x", copyMaxDiffSize+1)), "/d", "s").Prepared, "source file size")
+}
+
+func TestCopyArgumentErrors(t *testing.T) {
+	ctx := context.Background()
+	host := newFakeHost(map[string]string{})
+	for _, tc := range []struct {
+		args map[string]any
+		msg  string
+	}{
+		{map[string]any{"dest": "/x"}, "src (or content) is required"},
+		{map[string]any{"dest": "/x", "src": "a", "content": "b"}, "src and content are mutually exclusive"},
+		{map[string]any{"content": "b"}, "dest is required"},
+		{map[string]any{"dest": "/x/", "content": "b"}, "can not use content with a dir as dest"},
+		{map[string]any{"dest": "/x", "src": "/no/such/file"}, "Could not find or access '/no/such/file' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option"},
+		{map[string]any{"dest": "/x", "src": "/no/such", "remote_src": true}, "Source /no/such not found"},
+	} {
+		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Args: tc.args, Ctl: fakeCtl{}})
+		require.NoError(t, err)
+		require.True(t, res.Failed(), "%v", tc.args)
+		require.Equal(t, tc.msg, res["msg"], "%v", tc.args)
+	}
+	require.Zero(t, host.puts)
+}
+
+func TestCopyContentDecisions(t *testing.T) {
+	ctx := context.Background()
+	host := newFakeHost(map[string]string{"/d/": ""})
+	run := func(check bool, args map[string]any) Result {
+		t.Helper()
+		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Check: check, Diff: true, Args: args, Ctl: fakeCtl{}})
+		require.NoError(t, err)
+		return res
+	}
+	args := map[string]any{"dest": "/d/f", "content": "hello\n"}
+	res := run(true, args)
+	require.True(t, res.Changed())
+	require.Zero(t, host.puts, "check mode writes nothing")
+	require.Equal(t, []Diff{{After: "hello\n", AfterHeader: "dynamically generated"}}, res["diff"])
+
+	res = run(false, args)
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, "hello\n", host.files["/d/f"])
+	require.Equal(t, fsSHA1([]byte("hello\n")), res["checksum"])
+	require.Equal(t, fsMD5([]byte("hello\n")), res["md5sum"])
+	require.Equal(t, "/d/f", res["dest"])
+
+	res = run(false, args)
+	require.False(t, res.Changed(), "%v", res)
+	require.Equal(t, 1, host.puts)
+
+	res = run(false, map[string]any{"dest": "/d/f", "content": "other", "force": false})
+	require.False(t, res.Changed())
+	require.Equal(t, "hello\n", host.files["/d/f"])
+
+	res = run(false, map[string]any{"dest": "/d/f", "content": map[string]any{"k": []any{1, "v"}}})
+	require.True(t, res.Changed())
+	require.Equal(t, `{"k":[1,"v"]}`, host.files["/d/f"], "dicts are written as JSON")
+
+	res = run(false, map[string]any{"dest": "/nodir/f", "content": "x"})
+	require.Equal(t, "Destination directory /nodir does not exist", res["msg"])
+
+	res = run(false, map[string]any{"dest": "/d/g", "content": "x", "checksum": "0000"})
+	require.Equal(t, "Copied file does not match the expected checksum. Transfer failed.", res["msg"])
+}
+
+func TestCopyFromController(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "src.txt"), []byte("from controller\n"), 0o600))
+	host := newFakeHost(map[string]string{"/d/": ""})
+	res, err := runCopy(context.Background(), &Task{Module: "copy", Conn: host, Args: map[string]any{"src": "src.txt", "dest": "/d/"}, Ctl: fakeCtl{dir: dir}})
+	require.NoError(t, err)
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, "from controller\n", host.files["/d/src.txt"])
+}
+
+// fakeCtl is a Controller finding files in dir and rendering templates
+// with render (or returning them as they are).
+type fakeCtl struct {
+	Controller // nil: methods the file modules do not use panic
+	dir        string
+	render     func(path string, opts map[string]any) (string, error)
+}
+
+func (c fakeCtl) Template(v any) (any, error)                   { return v, nil }
+func (c fakeCtl) Conditional(string) (bool, error)              { return false, nil }
+func (c fakeCtl) Var(string) (any, bool, error)                 { return nil, false, nil }
+func (c fakeCtl) Facts(context.Context) (map[string]any, error) { return nil, nil }
+func (c fakeCtl) FindFile(kind, name string) (string, error) {
+	if filepath.IsAbs(name) {
+		return name, nil
+	}
+	return filepath.Join(c.dir, name), nil
+}
+func (c fakeCtl) RenderTemplate(path string, opts map[string]any) (string, error) {
+	if c.render != nil {
+		return c.render(path, opts)
+	}
+	b, err := os.ReadFile(path)
+	return string(b), err
+}
