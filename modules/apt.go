@@ -21,7 +21,7 @@ import (
 // and runs one apt-get transaction, as the Python module does.
 
 func init() {
-	Register("apt", aptSpec, ModuleFunc(runApt))
+	Register("apt", aptSpec, pkgWithLines(runApt))
 }
 
 // aptDpkgOptions is the default of dpkg_options.
@@ -154,6 +154,24 @@ func pkgResultOutput(r Result, stdout, stderr string) {
 	r["stderr"] = stderr
 	r["stdout_lines"] = pkgLines(stdout)
 	r["stderr_lines"] = pkgLines(stderr)
+}
+
+// pkgWithLines adds stdout_lines and stderr_lines to every result that
+// has stdout or stderr, as Ansible's action layer does for every module.
+func pkgWithLines(f func(context.Context, *Task) (Result, error)) Module {
+	return ModuleFunc(func(ctx context.Context, t *Task) (Result, error) {
+		r, err := f(ctx, t)
+		if r != nil {
+			for _, k := range []string{"stdout", "stderr"} {
+				if v, ok := r[k].(string); ok {
+					if _, has := r[k+"_lines"]; !has {
+						r[k+"_lines"] = pkgLines(v)
+					}
+				}
+			}
+		}
+		return r, err
+	})
 }
 
 func pkgLines(s string) []string {

@@ -14,7 +14,7 @@ import (
 // controller and handed to apt-key on standard input.
 
 func init() {
-	Register("apt_key", aptKeySpec, ModuleFunc(runAptKey))
+	Register("apt_key", aptKeySpec, pkgWithLines(runAptKey))
 }
 
 var aptKeySpec = Spec{

@@ -24,7 +24,7 @@ import (
 // writes back only the files whose content changes.
 
 func init() {
-	Register("apt_repository", aptRepoSpec, ModuleFunc(runAptRepository))
+	Register("apt_repository", aptRepoSpec, pkgWithLines(runAptRepository))
 }
 
 var aptRepoSpec = Spec{
