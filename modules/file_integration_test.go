@@ -19,6 +19,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -557,4 +558,74 @@ func findSummary(files any, dir string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestFileModulesBecome writes through become_user nobody (sudo) and
+// checks that the files belong to nobody and that reads and edits go
+// through become too.
+func TestFileModulesBecome(t *testing.T) {
+	need(t, true, "sudo")
+	dir, err := os.MkdirTemp("", "omeprov-become-")
+	require.NoError(t, err)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o777))
+	become := &connection.Become{Method: "sudo", User: "nobody"}
+	p := filepath.Join(dir, "f")
+	res := runLocal(t, nil, "copy", map[string]any{"dest": p, "content": "one\n"}, false, false, become)
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, "nobody", res["owner"])
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	require.Equal(t, uint32(65534), fi.Sys().(*syscall.Stat_t).Uid)
+
+	res = runLocal(t, nil, "lineinfile", map[string]any{"path": p, "line": "two", "mode": "0600"}, false, false, become)
+	require.True(t, res.Changed(), "%v", res)
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Equal(t, "one\ntwo\n", string(b))
+	res = runLocal(t, nil, "slurp", map[string]any{"src": p}, false, false, become)
+	require.Equal(t, "b25lCnR3bwo=", res["content"], "nobody can read its 0600 file")
+
+	res = runLocal(t, nil, "file", map[string]any{"path": filepath.Join(dir, "sub/dir"), "state": "directory"}, false, false, become)
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, "nobody", res["owner"])
+
+	// nobody may not write where it has no permission
+	require.NoError(t, os.Chmod(dir, 0o755))
+	res = runLocal(t, nil, "copy", map[string]any{"dest": filepath.Join(dir, "g"), "content": "x"}, false, false, become)
+	require.True(t, res.Failed(), "%v", res)
+	require.NoFileExists(t, filepath.Join(dir, "g"))
+}
+
+// TestTempfileLocal makes temporary files and directories for real.
+func TestTempfileLocal(t *testing.T) {
+	need(t, false)
+	dir := t.TempDir()
+	res := runLocal(t, nil, "tempfile", map[string]any{"path": dir, "suffix": ".x"}, false, false, nil)
+	require.True(t, res.Changed())
+	p := res["path"].(string)
+	require.Regexp(t, `^`+regexp.QuoteMeta(dir)+`/ansible\.[a-z0-9_]{8}\.x$`, p)
+	fi, err := os.Stat(p)
+	require.NoError(t, err)
+	require.Equal(t, fs.FileMode(0o600), fi.Mode().Perm())
+	require.Equal(t, "0600", res["mode"])
+	require.Equal(t, "file", res["state"])
+
+	res = runLocal(t, nil, "tempfile", map[string]any{"path": dir, "state": "directory", "prefix": "d; rm -rf x"}, false, false, nil)
+	p2 := res["path"].(string)
+	fi, err = os.Stat(p2)
+	require.NoError(t, err)
+	require.True(t, fi.IsDir())
+	require.Equal(t, fs.FileMode(0o700), fi.Mode().Perm())
+	require.True(t, strings.HasPrefix(filepath.Base(p2), "d; rm -rf x"))
+
+	res = runLocal(t, nil, "tempfile", map[string]any{"path": dir}, true, false, nil)
+	require.True(t, res.Changed())
+	_, err = os.Stat(res["path"].(string))
+	require.True(t, os.IsNotExist(err), "check mode makes nothing")
+
+	res = runLocal(t, nil, "tempfile", map[string]any{"path": filepath.Join(dir, "missing")}, false, false, nil)
+	require.True(t, res.Failed())
+	res = runLocal(t, nil, "tempfile", map[string]any{"prefix": "a/b"}, false, false, nil)
+	require.True(t, res.Failed())
 }
