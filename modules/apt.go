@@ -853,6 +853,27 @@ func (r *aptRunner) exec(ctx context.Context, cmd string) (aptOut, error) {
 	return aptOut{Stdout: string(res.Stdout), Stderr: string(res.Stderr), RC: res.ExitCode}, nil
 }
 
+// policy wraps a command that installs or removes packages so that, with
+// policy_rc_d set, /usr/sbin/policy-rc.d exits with that code while it
+// runs (services are then not started or stopped), and the previous file,
+// if any, is put back afterwards, as the Python module's PolicyRcD does.
+func (r *aptRunner) policy(cmd string) string {
+	v, ok := r.t.Args["policy_rc_d"]
+	if !ok || v == nil {
+		return cmd
+	}
+	code := pkgArgInt(r.t.Args, "policy_rc_d", 0)
+	return aptPolicyWrap(cmd, code)
+}
+
+// aptPolicyWrap is the shell form of PolicyRcD around cmd.
+func aptPolicyWrap(cmd string, code int) string {
+	return `p=/usr/sbin/policy-rc.d; b=; if [ -e "$p" ]; then b=$(mktemp -d) && mv "$p" "$b"/ || exit 1; fi; ` +
+		fmt.Sprintf(`printf '#!/bin/sh\nexit %d\n' > "$p" && chmod 0755 "$p" || exit 1; `, code) +
+		`( ` + cmd + ` ); rc=$?; ` +
+		`if [ -n "$b" ]; then mv "$b"/policy-rc.d "$p" && rmdir "$b"; else rm -f "$p"; fi; exit $rc`
+}
+
 // aptLockError is returned when the lock was still held at the deadline.
 type aptLockError struct{ Stderr string }
 
@@ -1278,7 +1299,7 @@ func (r *aptRunner) install(ctx context.Context, o aptOptions, pkgs map[string]*
 		res = Result{"changed": false}
 	} else {
 		cmd := aptInstallCommand(o, plan.Args)
-		out, err := r.locked(ctx, cmd)
+		out, err := r.locked(ctx, r.policy(cmd))
 		if err != nil {
 			return Result{"failed": true, "msg": err.Error()}, true
 		}
@@ -1321,7 +1342,7 @@ func (r *aptRunner) remove(ctx context.Context, o aptOptions, specs []string) (R
 		return Result{"changed": false}, nil
 	}
 	cmd := aptRemoveCommand(o, specs)
-	out, err := r.locked(ctx, cmd)
+	out, err := r.locked(ctx, r.policy(cmd))
 	if err != nil {
 		return nil, err
 	}
@@ -1343,7 +1364,7 @@ func (r *aptRunner) remove(ctx context.Context, o aptOptions, specs []string) (R
 }
 
 func (r *aptRunner) cleanup(ctx context.Context, o aptOptions, op string) (Result, error) {
-	out, err := r.locked(ctx, aptCleanupCommand(o, op))
+	out, err := r.locked(ctx, r.policy(aptCleanupCommand(o, op)))
 	if err != nil {
 		return nil, err
 	}
@@ -1366,7 +1387,7 @@ func (r *aptRunner) cleanup(ctx context.Context, o aptOptions, op string) (Resul
 
 func (r *aptRunner) upgrade(ctx context.Context, o aptOptions, mode string, useAptGet bool) (Result, error) {
 	tool, op, cmd := aptUpgradeCommand(o, mode, useAptGet)
-	out, err := r.locked(ctx, cmd)
+	out, err := r.locked(ctx, r.policy(cmd))
 	if err != nil {
 		return nil, err
 	}
@@ -1595,7 +1616,7 @@ func (r *aptRunner) installDebs(ctx context.Context, o aptOptions, debs string) 
 		words = append(words, connection.Quote(f))
 	}
 	cmd := strings.Join(words, " ")
-	out, err := r.locked(ctx, cmd)
+	out, err := r.locked(ctx, r.policy(cmd))
 	if err != nil {
 		return nil, err
 	}

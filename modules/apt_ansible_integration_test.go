@@ -51,9 +51,11 @@ var aptAgreementSteps = []aptStep{
 	{map[string]any{"name": "omeprov-hello", "state": "absent", "autoremove": true}, false},
 	{map[string]any{"name": []any{"*"}, "state": "latest"}, false},
 	{map[string]any{"name": "omeprov-dep", "only_upgrade": true}, false},
+	{map[string]any{"name": "omeprov-extra", "state": "absent", "policy_rc_d": 101}, false},
+	{map[string]any{"name": "omeprov-extra", "policy_rc_d": 101}, false},
 }
 
-const aptStateQuery = `dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'omeprov-*' 2>/dev/null | sort`
+const aptStateQuery = `dpkg-query -W -f='${Package} ${Version} ${Status}\n' 'omeprov-*' 2>/dev/null | sort; ls /usr/sbin/policy-rc.d 2>/dev/null; true`
 
 // pythonAptDebs returns python3-apt and what it needs beyond the test
 // root, downloaded once from Debian's mirror into testroot's cache:

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -164,4 +165,19 @@ func TestAptDebDeps(t *testing.T) {
 	require.Equal(t, []string{"foo", "baz"}, aptMissingDeps(g, pkgs))
 	f := aptParseControl("Package: a\nDepends: b,\n c\nVersion: 1\n")
 	require.Equal(t, "b,\nc", f["Depends"])
+}
+
+func TestAptPolicyRcD(t *testing.T) {
+	dir := t.TempDir()
+	// Run the wrapper with /usr/sbin pointed into dir.
+	w := strings.ReplaceAll(aptPolicyWrap("cat /usr/sbin/policy-rc.d; exit 3", 101), "/usr/sbin/policy-rc.d", dir+"/policy-rc.d")
+	out, err := exec.Command("/bin/sh", "-c", w).Output()
+	require.Error(t, err, "the command's exit status is kept")
+	require.Equal(t, "#!/bin/sh\nexit 101\n", string(out))
+	require.NoFileExists(t, dir+"/policy-rc.d", "removed afterwards")
+	require.NoError(t, os.WriteFile(dir+"/policy-rc.d", []byte("old"), 0o755))
+	_, err = exec.Command("/bin/sh", "-c", w).Output()
+	require.Error(t, err)
+	b, _ := os.ReadFile(dir + "/policy-rc.d")
+	require.Equal(t, "old", string(b), "the previous file is put back")
 }
