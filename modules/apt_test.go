@@ -2,6 +2,8 @@ package modules_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -287,4 +289,30 @@ func TestAptWildcards(t *testing.T) {
 		&modtest.Reply{Match: `^apt-cache pkgnames$`, Stdout: "libc6\n"})
 	res = runAptTask(t, aptTask(c, map[string]any{"name": []any{"nothing-[a-c]*"}}))
 	require.Equal(t, "No package(s) matching 'nothing-[a-c]*' available", res["msg"])
+}
+
+func TestAptDebFromURL(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/omeprov-extra_1.0_all.deb" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Write([]byte("!<arch>\nfake deb"))
+	}))
+	defer srv.Close()
+	c := modtest.New(&modtest.Reply{Match: `^command -v apt-get`, Stdout: aptProbeOut},
+		&modtest.Reply{Match: `^mktemp `, Stdout: "/tmp/omeprov-deb-abc.deb\n"},
+		&modtest.Reply{Match: `^dpkg --field /tmp/omeprov-deb-abc.deb Package Version`, Stdout: "Package: omeprov-extra\nVersion: 1.0\nArchitecture: all\n"},
+		&modtest.Reply{Match: `^dpkg-query -W`, Stdout: ""},
+		&modtest.Reply{Match: `^dpkg --force-confdef --force-confold -i /tmp/omeprov-deb-abc.deb$`, Stdout: "Setting up omeprov-extra (1.0) ...\n"},
+		&modtest.Reply{Match: `^rm -f /tmp/omeprov-deb-abc.deb$`})
+	res := runAptTask(t, aptTask(c, map[string]any{"deb": srv.URL + "/omeprov-extra_1.0_all.deb"}))
+	require.True(t, res.Changed(), "%v", res)
+	require.Equal(t, "!<arch>\nfake deb", string(c.Files["/tmp/omeprov-deb-abc.deb"]))
+	require.Equal(t, "rm -f /tmp/omeprov-deb-abc.deb", c.Commands()[len(c.Commands())-1], "the download is removed")
+
+	c = modtest.New(&modtest.Reply{Match: `^command -v apt-get`, Stdout: aptProbeOut})
+	res = runAptTask(t, aptTask(c, map[string]any{"deb": srv.URL + "/missing.deb"}))
+	require.True(t, res.Failed())
+	require.Contains(t, res["msg"], "Failure downloading "+srv.URL+"/missing.deb")
 }
