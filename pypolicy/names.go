@@ -11,6 +11,7 @@ var (
 	safeNameRe  = regexp.MustCompile(`[^A-Za-z0-9.]+`)
 	reqNameRe   = regexp.MustCompile(`^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(.*)$`)
 	specOps     = []string{"===", "==", "!=", "<=", ">=", "~=", "<", ">"}
+	markerRe    = regexp.MustCompile(`^(?:\(?\s*(?:[a-z_.]+|'[^']*'|"[^"]*")\s*(?:===|==|!=|<=|>=|~=|<|>|not\s+in|in)\s*(?:[a-z_.]+|'[^']*'|"[^"]*")\s*\)?\s*(?:and|or)?\s*)+$`)
 	pyVerRe     = regexp.MustCompile(`^\.\d+$`)
 	validDistRe = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 )
@@ -67,6 +68,9 @@ func ParseRequirement(s string) Requirement {
 	}
 	rest := m[2]
 	if i := strings.Index(rest, ";"); i >= 0 {
+		if !markerRe.MatchString(strings.TrimSpace(rest[i+1:])) {
+			return r // not an environment marker: not a requirement pip would take as a name
+		}
 		rest = rest[:i]
 	}
 	rest = strings.TrimSpace(rest)

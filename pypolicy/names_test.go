@@ -37,7 +37,7 @@ func TestParseRequirement(t *testing.T) {
 		"foo @ https://x/foo.whl":                   {Raw: "foo @ https://x/foo.whl"},
 		"./local/dir":                               {Raw: "./local/dir"},
 		"/tmp/foo-1.0.tar.gz":                       {Raw: "/tmp/foo-1.0.tar.gz"},
-		"x; rm -rf /":                               {Raw: "x; rm -rf /", Name: "x"},
+		"x; rm -rf /":                               {Raw: "x; rm -rf /"},
 		"x && rm -rf /":                             {Raw: "x && rm -rf /"},
 		"":                                          {Raw: ""},
 		"foo~1":                                     {Raw: "foo~1"},
