@@ -19,7 +19,7 @@ import (
 // runOnHost runs a module task on one host: conditions, loop, templating,
 // validation, the module, and the result's effects (register, facts,
 // notify, stats, output).
-func (e *Executor) runOnHost(ctx context.Context, pr *playRun, t *Task, fr *frame, host string, hostvars map[string]any) taskStatus {
+func (e *Executor) runOnHost(ctx context.Context, pr *playRun, t *Task, fr *frame, host string, hostvars *hostVars) taskStatus {
 	h := e.host(host)
 	scope := e.scope(pr, host, fr, hostvars)
 	ignoreErrors := false
@@ -70,7 +70,7 @@ func (e *Executor) runOnHost(ctx context.Context, pr *playRun, t *Task, fr *fram
 			reg["changed"] = false
 		}
 		h.mu.Lock()
-		h.setFacts[t.Register] = reg
+		h.setFacts[t.Register] = markUnsafe(reg)
 		h.mu.Unlock()
 	}
 	if st != statusSkipped || t.Loop == nil {
@@ -468,7 +468,7 @@ func (e *Executor) applyResultEffects(t *Task, h *hostState, module string, res 
 		}
 	default:
 		for k, v := range facts {
-			h.facts[strings.TrimPrefix(k, "ansible_")] = v
+			h.facts[strings.TrimPrefix(k, "ansible_")] = markUnsafe(v)
 		}
 		if module == "setup" {
 			h.gathered = true
@@ -1029,4 +1029,36 @@ func (c *controller) Reconnect(ctx context.Context) (connection.Connection, erro
 		c.mt.Conn = conn
 	}
 	return conn, nil
+}
+
+// markUnsafe marks every string of what a host sent back (registered
+// results, gathered facts) as never to be templated, as Ansible's
+// AnsibleUnsafe does: output holding "{{ lookup('pipe', ...) }}" is data,
+// never code run on the controller.
+func markUnsafe(v any) any {
+	switch v := v.(type) {
+	case string:
+		return template.Unsafe(v)
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = markUnsafe(x)
+		}
+		return out
+	case modules.Result:
+		return markUnsafe(map[string]any(v))
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = markUnsafe(x)
+		}
+		return out
+	case []string:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = template.Unsafe(x)
+		}
+		return out
+	}
+	return v
 }

@@ -2,6 +2,7 @@ package playbook
 
 import (
 	"fmt"
+	"sync"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,7 +146,7 @@ func toAnyList(s []string) []any {
 //	above inventory dirs) < facts < play vars < vars_files < role vars <
 //	block vars < task vars < include_vars < set_fact/register < role and
 //	include params < magic vars < extra vars
-func (e *Executor) scope(pr *playRun, host string, fr *frame, hostvars map[string]any) map[string]any {
+func (e *Executor) scope(pr *playRun, host string, fr *frame, hostvars *hostVars) map[string]any {
 	s := map[string]any{}
 	for _, r := range pr.roles {
 		copyInto(s, r.Defaults)
@@ -224,11 +225,37 @@ func copyInto(dst, src map[string]any) {
 	}
 }
 
-// allHostVars builds the hostvars magic variable for one step of the run.
-func (e *Executor) allHostVars() map[string]any {
-	out := map[string]any{}
-	for _, h := range e.opts.Inventory.Hosts() {
-		out[h] = e.hostVarsBase(h)
-	}
-	return out
+// allHostVars builds the hostvars magic variable for one step of the run:
+// a lazy map, so a host's variables are only assembled when a template
+// asks for them.
+func (e *Executor) allHostVars() *hostVars {
+	return &hostVars{e: e, cache: map[string]map[string]any{}}
 }
+
+// hostVars is the hostvars magic variable (template.LazyMap).
+type hostVars struct {
+	e     *Executor
+	mu    sync.Mutex
+	cache map[string]map[string]any
+}
+
+// Get returns a host's variables.
+func (hv *hostVars) Get(host string) (any, bool) {
+	hv.mu.Lock()
+	defer hv.mu.Unlock()
+	if v, ok := hv.cache[host]; ok {
+		return v, true
+	}
+	if !hv.e.inInventory(host) {
+		return nil, false
+	}
+	v := hv.e.hostVarsBase(host)
+	hv.cache[host] = v
+	return v, true
+}
+
+// Keys lists the inventory's hosts.
+func (hv *hostVars) Keys() []string { return hv.e.opts.Inventory.Hosts() }
+
+// UndefinedName names a missing host as Ansible does.
+func (hv *hostVars) UndefinedName(key string) string { return "hostvars['" + key + "']" }
