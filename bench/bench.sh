@@ -10,6 +10,8 @@ runs=${1:-5}
 work=$(mktemp -d)
 trap 'integration/hosts.sh stop "$work" >/dev/null 2>&1; rm -rf "$work" /tmp/omeprov-bench' EXIT
 go build -o "$work/omeprov" ./cmd/omeprov
+chmod 0755 "$work"
+mkdir -p /tmp/omeprov-bench && chmod 1777 /tmp/omeprov-bench
 inv=$(integration/hosts.sh start 10 "$work")
 export ANSIBLE_HOST_KEY_CHECKING=False ANSIBLE_PIPELINING=True ANSIBLE_NOCOLOR=1 ANSIBLE_FORKS=10
 export ANSIBLE_SSH_CONTROL_PATH_DIR="$work/cp"

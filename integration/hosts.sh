@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Start (or stop) real sshd test hosts on this machine, one per loopback
 # address 127.0.0.(20+i), each with its own generated host key, all
-# accepting one generated client key for root. Writes an inventory.
+# accepting one generated client key for the user omeprovbench (created
+# if missing, login shell /bin/sh, passwordless sudo). Writes an inventory.
+# The user's shell is /bin/sh on purpose: root's bash here sources a slow
+# ~/.bashrc (pyenv) on every ssh command, which would dominate timings.
 #
 #   integration/hosts.sh start N DIR   # start N hosts; DIR/hosts.ini, DIR/id_ed25519
 #   integration/hosts.sh stop DIR      # stop them
@@ -17,6 +20,13 @@ start)
   mkdir -p "$dir" /run/sshd
   dir=$(cd "$dir" && pwd)
   [ -f "$dir/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/id_ed25519"
+  user=omeprovbench
+  if ! id "$user" >/dev/null 2>&1; then
+    useradd -m -s /bin/sh "$user"
+    usermod -p '*' "$user"   # not locked: sshd refuses locked accounts
+    echo "$user ALL=(ALL:ALL) NOPASSWD: ALL" > /etc/sudoers.d/$user
+    chmod 0440 /etc/sudoers.d/$user
+  fi
   : > "$dir/hosts.ini"
   echo "[bench]" >> "$dir/hosts.ini"
   for i in $(seq 1 "$n"); do
@@ -30,7 +40,6 @@ ListenAddress $addr
 HostKey $h/ssh_host_ed25519_key
 PidFile $h/sshd.pid
 AuthorizedKeysFile $h/authorized_keys
-PermitRootLogin prohibit-password
 PasswordAuthentication no
 KbdInteractiveAuthentication no
 StrictModes no
@@ -40,7 +49,7 @@ MaxStartups 100
 Subsystem sftp internal-sftp
 CFG
     /usr/sbin/sshd -f "$h/sshd_config" -E "$h/sshd.log"
-    echo "h$i ansible_host=$addr ansible_port=$port ansible_user=root ansible_ssh_private_key_file=$dir/id_ed25519" >> "$dir/hosts.ini"
+    echo "h$i ansible_host=$addr ansible_port=$port ansible_user=$user ansible_ssh_private_key_file=$dir/id_ed25519" >> "$dir/hosts.ini"
   done
   printf '\n[all:vars]\nansible_python_interpreter=/usr/bin/python3\n' >> "$dir/hosts.ini"
   # wait until every host answers
