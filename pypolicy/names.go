@@ -2,6 +2,7 @@ package pypolicy
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"strings"
 )
@@ -204,33 +205,50 @@ func PythonPackage(pkg string) (dist string, ok bool) {
 	return "", false
 }
 
+// asString returns v as a string when it is one (including the
+// engine's named string types, such as template.Unsafe for facts).
+func asString(v any) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	if s, ok := v.(string); ok {
+		return s, true
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() == reflect.String {
+		return rv.String(), true
+	}
+	return "", false
+}
+
 func str(v any) string {
-	switch x := v.(type) {
-	case nil:
+	if v == nil {
 		return ""
-	case string:
-		return x
+	}
+	if s, ok := asString(v); ok {
+		return s
 	}
 	return fmt.Sprint(v)
 }
 
 // stringList reads a list argument: a list, or a comma-separated string.
 func stringList(v any) []string {
+	if s, ok := asString(v); ok {
+		if s == "" {
+			return nil
+		}
+		return strings.Split(s, ",")
+	}
 	switch x := v.(type) {
 	case nil:
 		return nil
-	case string:
-		if x == "" {
-			return nil
-		}
-		return strings.Split(x, ",")
 	case []string:
 		return x
 	case []any:
 		var out []string
 		for _, e := range x {
 			if e != nil {
-				out = append(out, fmt.Sprint(e))
+				out = append(out, str(e))
 			}
 		}
 		return out

@@ -260,7 +260,7 @@ func (p *Policy) probe(ctx context.Context, h *hostState, mt *modules.Task) erro
 		facts = f
 	}
 	h.kind = hostKind(facts)
-	if v, ok := facts["python_version"].(string); ok {
+	if v, ok := asString(facts["python_version"]); ok {
 		if parts := strings.Split(v, "."); len(parts) >= 2 {
 			h.pyXY = parts[0] + "." + parts[1]
 		}
@@ -292,7 +292,7 @@ func (p *Policy) probe(ctx context.Context, h *hostState, mt *modules.Task) erro
 func catalogMap(facts map[string]any) map[string]string {
 	c, _ := Catalog()
 	name := "debian-12"
-	if d, _ := facts["distribution"].(string); d == "Ubuntu" {
+	if d, _ := asString(facts["distribution"]); d == "Ubuntu" {
 		name = "ubuntu-22.04"
 	}
 	m := map[string]string{}
@@ -499,14 +499,16 @@ func isSystemPip(ctx context.Context, mt *modules.Task) (system bool, where stri
 }
 
 func truthy(v any) bool {
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		switch strings.ToLower(x) {
+	if s, ok := asString(v); ok {
+		switch strings.ToLower(s) {
 		case "yes", "true", "on", "1", "y", "t":
 			return true
 		}
+		return false
+	}
+	switch x := v.(type) {
+	case bool:
+		return x
 	case int:
 		return x != 0
 	}

@@ -27,8 +27,8 @@ type Execer interface {
 // hostKind is the package system of a host: "rpm", "deb", or "" when it
 // has none that packages Python modules (macOS).
 func hostKind(facts map[string]any) string {
-	fam, _ := facts["os_family"].(string)
-	mgr, _ := facts["pkg_mgr"].(string)
+	fam, _ := asString(facts["os_family"])
+	mgr, _ := asString(facts["pkg_mgr"])
 	switch {
 	case fam == "RedHat" || mgr == "dnf" || mgr == "yum" || mgr == "dnf5":
 		return "rpm"
