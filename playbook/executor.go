@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -242,6 +243,71 @@ func (e *Executor) runPlay(ctx context.Context, play *Play, started *bool) (allF
 			active = append(active, h)
 		}
 	}
+	batches, err := e.batches(play, active)
+	if err != nil {
+		return false, fmt.Errorf("%s: %w", play.Pos, err)
+	}
+	if len(batches) == 0 {
+		batches = [][]string{nil}
+	}
+	for _, batch := range batches {
+		allFailed, err = e.runBatch(ctx, play, started, hosts, batch)
+		if err != nil || allFailed {
+			return allFailed, err
+		}
+	}
+	return false, nil
+}
+
+// batches splits a play's hosts by serial: (a number, a percentage, or a
+// list of them, the last repeated).
+func (e *Executor) batches(play *Play, hosts []string) ([][]string, error) {
+	if play.Serial == nil || len(hosts) == 0 {
+		return [][]string{hosts}, nil
+	}
+	var sizes []any
+	if l, ok := play.Serial.([]any); ok {
+		sizes = l
+	} else {
+		sizes = []any{play.Serial}
+	}
+	var out [][]string
+	rest := hosts
+	for i := 0; len(rest) > 0; i++ {
+		spec := sizes[len(sizes)-1]
+		if i < len(sizes) {
+			spec = sizes[i]
+		}
+		v, err := e.opts.Templar.Template(spec, e.opts.ExtraVars, nil)
+		if err != nil {
+			return nil, err
+		}
+		s := strings.TrimSpace(stringOf(v))
+		n := 0
+		if strings.HasSuffix(s, "%") {
+			pct, err := strconv.ParseFloat(strings.TrimSuffix(s, "%"), 64)
+			if err != nil {
+				return nil, fmt.Errorf("serial: bad percentage %q", s)
+			}
+			n = int(float64(len(hosts)) * pct / 100)
+		} else if n, err = strconv.Atoi(s); err != nil {
+			return nil, fmt.Errorf("serial: bad value %q", s)
+		}
+		if n <= 0 {
+			n = 1
+		}
+		if n > len(rest) {
+			n = len(rest)
+		}
+		out = append(out, rest[:n])
+		rest = rest[n:]
+	}
+	return out, nil
+}
+
+// runBatch runs a play for one batch of its hosts.
+func (e *Executor) runBatch(ctx context.Context, play *Play, started *bool, hosts, active []string) (allFailed bool, err error) {
+	cb := e.opts.Callback
 	name := play.Name
 	pr := &playRun{play: play, hosts: active, started: started, exec: e}
 	pr.anyFatal = truthy(play.AnyErrorsFatal)

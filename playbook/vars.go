@@ -2,10 +2,10 @@ package playbook
 
 import (
 	"fmt"
-	"sync"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/ome/omeprov/internal/yaml11"
 	"github.com/ome/omeprov/template"
