@@ -35,7 +35,7 @@ type DefaultCallback struct {
 	verbosity int
 	check     bool
 	diff      bool
-	pending   string // a task banner not printed yet (printed with its first result)
+	warned    map[string]bool
 }
 
 // NewDefaultCallback returns the default output.
@@ -55,13 +55,6 @@ func banner(title string) string {
 
 func (c *DefaultCallback) printf(format string, a ...any) {
 	fmt.Fprintf(c.out, format, a...)
-}
-
-func (c *DefaultCallback) flushBanner() {
-	if c.pending != "" {
-		c.printf("%s", c.pending)
-		c.pending = ""
-	}
 }
 
 // PlayStart prints the PLAY banner.
@@ -114,6 +107,13 @@ func (c *DefaultCallback) Included(file string, hosts []string) {
 func (c *DefaultCallback) Warning(msg string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.warned[msg] {
+		return // Ansible says each warning once
+	}
+	if c.warned == nil {
+		c.warned = map[string]bool{}
+	}
+	c.warned[msg] = true
 	fmt.Fprintf(c.err, "[WARNING]: %s\n", msg)
 }
 
