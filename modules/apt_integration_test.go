@@ -33,6 +33,9 @@ func needTool(t *testing.T, tools ...string) {
 // repository built by testdata/apt/mkrepo.sh, with its lists fetched.
 func aptRoot(t *testing.T) (string, *testroot.Chroot) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	needTool(t, "dpkg-deb", "dpkg-scanpackages")
 	dir := testroot.New(t)
 	mkrepo, err := filepath.Abs("testdata/apt/mkrepo.sh")

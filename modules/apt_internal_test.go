@@ -181,3 +181,33 @@ func TestAptPolicyRcD(t *testing.T) {
 	b, _ := os.ReadFile(dir + "/policy-rc.d")
 	require.Equal(t, "old", string(b), "the previous file is put back")
 }
+
+// FuzzAptParsers: no output from a host makes the parsers panic.
+func FuzzAptParsers(f *testing.F) {
+	f.Add(recordedInternal(&testing.T{}, "apt/policy.txt"))
+	f.Add(recordedInternal(&testing.T{}, "apt/dpkg-query.txt"))
+	f.Add("pub:-:2048:1:11A43FD9EF6622B2:1795612587:::-:\n")
+	f.Add(`{"formulae":[{"name":"x","installed":[{"version":"1"}],"linked_keg":null}],"casks":[{"token":"c","installed":"1"}]}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		pkgs := map[string]*aptPkg{}
+		aptParseDpkgQuery(s, pkgs)
+		aptParsePolicy(s, pkgs)
+		aptParseProviders(s)
+		aptParseDiff(s)
+		aptParseControl(s)
+		aptMissingDeps(aptParseDepends(s), pkgs)
+		aptParseKeys(s, true)
+		aptParseKeyID(s)
+		aptParseProbe(s)
+		aptParseRepoHost(s)
+		aptSuggestFilename(s, "")
+		aptExpandPPA(s, "jammy")
+		aptFnmatch(s, s)
+		debVersionCompare(s, "1.0")
+		brewParseInfo(s)
+		brewParseTaps(s)
+		for n := range pkgs {
+			aptPlanInstall(pkgs, []string{n, n + "=1*", n + ">=1"}, true, false, false)
+		}
+	})
+}

@@ -20,6 +20,9 @@ import (
 // armored, with its long key id.
 func testKey(t *testing.T) (armored, keyID string) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	needTool(t, "gpg")
 	home := t.TempDir()
 	gpg := func(args ...string) string {

@@ -79,6 +79,9 @@ func (c *userConn) Close() error { return nil }
 // writes its catalogue.
 func brewPrefix(t *testing.T) (string, *userConn) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped with -short")
+	}
 	needTool(t, "go", "setpriv")
 	if os.Geteuid() != 0 {
 		if os.Getenv("CI") != "" {
