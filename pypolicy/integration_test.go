@@ -162,7 +162,7 @@ func TestRPMHostPolicy(t *testing.T) {
         name: [python3-omepipdemo, python3-omenosuch]
 `, pypolicy.Enforce)
 	require.Equal(t, 2, code, out)
-	require.Regexp(t, `site.yml:3: python3-omenosuch is not packaged by this host's distribution \(no match in its enabled repositories\): if omenosuch is a PyPI-only module, install it with pip, into a virtualenv`, out)
+	require.Regexp(t, `site.yml:4: python3-omenosuch is not packaged by this host's distribution \(no match in its enabled repositories\): if omenosuch is a PyPI-only module, install it with pip, into a virtualenv`, out)
 	_, rc = sh(t, root, "rpm -q python3-omepipdemo")
 	require.NotEqual(t, 0, rc, "the task did not run")
 

@@ -25,14 +25,34 @@ type Execer interface {
 }
 
 // hostKind is the package system of a host: "rpm", "deb", or "" when it
-// has none that packages Python modules (macOS).
+// has none that packages Python modules (macOS). os_family decides, then
+// the distribution's name, then pkg_mgr.
 func hostKind(facts map[string]any) string {
 	fam, _ := asString(facts["os_family"])
+	dist, _ := asString(facts["distribution"])
 	mgr, _ := asString(facts["pkg_mgr"])
-	switch {
-	case fam == "RedHat" || mgr == "dnf" || mgr == "yum" || mgr == "dnf5":
+	switch fam {
+	case "RedHat":
 		return "rpm"
-	case fam == "Debian" || mgr == "apt":
+	case "Debian":
+		return "deb"
+	}
+	for _, s := range []string{fam, dist} {
+		for _, p := range []string{"Rocky", "RedHat", "Red Hat", "CentOS", "AlmaLinux", "Fedora", "OracleLinux", "Oracle Linux", "Amazon"} {
+			if strings.HasPrefix(s, p) {
+				return "rpm"
+			}
+		}
+		for _, p := range []string{"Debian", "Ubuntu"} {
+			if strings.HasPrefix(s, p) {
+				return "deb"
+			}
+		}
+	}
+	switch mgr {
+	case "dnf", "yum", "dnf5":
+		return "rpm"
+	case "apt":
 		return "deb"
 	}
 	return ""

@@ -78,6 +78,11 @@ func TestHostKind(t *testing.T) {
 	require.Equal(t, "deb", hostKind(map[string]any{"os_family": "Debian", "pkg_mgr": "apt"}))
 	require.Equal(t, "", hostKind(map[string]any{"os_family": "Darwin", "pkg_mgr": "homebrew"}))
 	require.Equal(t, "", hostKind(nil))
+	// facts as the engine holds them (template.Unsafe), and an EL host
+	// whose os_family is the distribution's name
+	type unsafe string
+	require.Equal(t, "rpm", hostKind(map[string]any{"os_family": unsafe("Rocky Linux"), "distribution": unsafe("Rocky Linux"), "pkg_mgr": unsafe("apt")}))
+	require.Equal(t, "deb", hostKind(map[string]any{"os_family": unsafe("Debian")}))
 }
 
 func TestCatalog(t *testing.T) {
