@@ -364,7 +364,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	}
 	if !pf.IsDir() {
 		if !strings.HasSuffix(dest, "/") {
-			return Failf("Destination directory %s does not exist", parent), nil
+			return Result{"failed": true, "msg": fmt.Sprintf("Destination directory %s does not exist", parent), "checksum": localSum}, nil
 		}
 		sub := *t
 		sub.Args = map[string]any{"path": parent, "state": "directory", "mode": t.Args["directory_mode"]}
@@ -393,7 +393,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	}
 	validate, _ := fileArgs(t.Args).str("validate")
 	if err := fsWrite(ctx, t, target.Path, s.Data, validate, newMode); err != nil {
-		return fsFailResult(err, nil), nil
+		return fsFailResult(err, Result{"checksum": localSum}), nil
 	}
 	nf, err := fsStat(ctx, t, target.Path)
 	if err != nil {

@@ -63,27 +63,26 @@ func runFetch(ctx context.Context, t *Task) (Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	missing := func(msg string) Result {
-		r := Result{"file": src, "msg": msg}
-		if failOnMissing {
-			r["failed"] = true
-		} else {
-			r["changed"] = false
-			r["msg"] = msg + ", not transferring, ignored"
-		}
-		return r
-	}
 	switch {
 	case !f.Exists || f.Type == "link" && f.TargetType == "":
-		r := missing("the remote file does not exist")
-		r["msg"] = "the remote file does not exist, not transferring, ignored"
-		return r, nil
+		const msg = "the remote file does not exist, not transferring, ignored"
+		if failOnMissing {
+			return Result{"failed": true, "changed": false, "msg": msg}, nil
+		}
+		return Result{"changed": false, "file": src, "msg": msg}, nil
 	case f.IsDir():
-		return missing("remote file is a directory, fetch cannot work on directories"), nil
+		const msg = "remote file is a directory, fetch cannot work on directories"
+		if failOnMissing {
+			return Result{"failed": true, "changed": false, "msg": msg}, nil
+		}
+		return Result{"msg": msg + ", not transferring, ignored"}, nil
 	}
 	data, err := fsRead(ctx, t, src)
 	if err != nil {
-		return missing(fmt.Sprintf("file is not readable: %s", src)), nil
+		if failOnMissing {
+			return Result{"failed": true, "changed": false, "msg": fmt.Sprintf("file is not readable: %s", src)}, nil
+		}
+		return Result{"changed": false, "file": src, "msg": fmt.Sprintf("file is not readable: %s, not transferring, ignored", src)}, nil
 	}
 	remoteSum := fsSHA1(data)
 	local, err := fetchDest(dest, t.Host, src, fileArgs(t.Args).boolean("flat", false))

@@ -2,6 +2,7 @@ package modules
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -33,8 +34,9 @@ func init() {
 // fileError is a failure of the file module with the extra result keys
 // Ansible's AnsibleModuleError carries.
 type fileError struct {
-	msg  string
-	keys Result
+	msg   string
+	keys  Result
+	cause error
 }
 
 func (e *fileError) Error() string { return e.msg }
@@ -42,6 +44,11 @@ func (e *fileError) Error() string { return e.msg }
 func fileFail(keys Result, format string, a ...any) error {
 	return &fileError{msg: fmt.Sprintf(format, a...), keys: keys}
 }
+
+// wrap keeps the cause of e (a mode error) reachable with errors.As.
+func (e *fileError) wrap(cause error) error { e.cause = cause; return e }
+
+func (e *fileError) Unwrap() error { return e.cause }
 
 // fileRun is one run of the file module.
 type fileRun struct {
@@ -139,14 +146,26 @@ func runFile(ctx context.Context, t *Task) (Result, error) {
 		return Failf("value of state must be one of: absent, directory, file, hard, link, touch, got: %s", state), nil
 	}
 	if err != nil {
-		if fe, ok := err.(*fileError); ok {
-			out := Result{"failed": true, "msg": fe.msg}
+		out := Result{"failed": true, "msg": err.Error()}
+		var fe *fileError
+		if errors.As(err, &fe) {
 			for k, v := range fe.keys {
 				out[k] = v
 			}
-			return out, nil
 		}
-		return Failf("%v", err), nil
+		var me *fsModeError
+		if errors.As(err, &me) {
+			out["details"] = me.details
+			out["msg"] = me.msg
+			if _, ok := out["path"]; !ok {
+				out["path"] = r.path
+			}
+		}
+		// fail_json adds the path's info as exit_json does
+		if p, ok := out["path"].(string); ok && p != "" {
+			fsAddPathInfo(ctx, t, out, p)
+		}
+		return out, nil
 	}
 	p, _ := res["path"].(string)
 	if p == "" {
@@ -202,7 +221,7 @@ func (r *fileRun) ensureFile(ctx context.Context, f *fsInfo) (Result, error) {
 	d := newFileDiff(p, "file", prev)
 	changed, err := fsSetAttrs(ctx, r.t, f, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
-		return nil, fileFail(Result{"path": p}, "%v", err)
+		return nil, fileFail(Result{"path": p}, "%v", err).(*fileError).wrap(err)
 	}
 	tc, err := r.timestamps(ctx, f, d)
 	if err != nil {
@@ -251,7 +270,7 @@ func (r *fileRun) ensureDirectory(ctx context.Context, f *fsInfo) (Result, error
 	}
 	changed, err := fsSetAttrs(ctx, r.t, f, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
-		return nil, fileFail(Result{"path": p}, "%v", err)
+		return nil, fileFail(Result{"path": p}, "%v", err).(*fileError).wrap(err)
 	}
 	tc, err := r.timestamps(ctx, f, d)
 	if err != nil {
@@ -428,7 +447,7 @@ func (r *fileRun) ensureSymlink(ctx context.Context, f *fsInfo) (Result, error) 
 		}
 		c, err := fsSetAttrs(ctx, r.t, tf, r.fsAttrs, r.follow, d.attr())
 		if err != nil {
-			return nil, fileFail(Result{"path": p}, "%v", err)
+			return nil, fileFail(Result{"path": p}, "%v", err).(*fileError).wrap(err)
 		}
 		changed = changed || c
 	}
@@ -514,7 +533,7 @@ func (r *fileRun) ensureHardlink(ctx context.Context, f *fsInfo) (Result, error)
 	}
 	c, err := fsSetAttrs(ctx, r.t, nf, r.fsAttrs, r.follow, d.attr())
 	if err != nil {
-		return nil, fileFail(Result{"path": p}, "%v", err)
+		return nil, fileFail(Result{"path": p}, "%v", err).(*fileError).wrap(err)
 	}
 	return d.result(Result{"dest": p, "src": srcVal, "changed": changed || c}), nil
 }
@@ -548,7 +567,7 @@ func (r *fileRun) touch(ctx context.Context, f *fsInfo) (Result, error) {
 		if prev == "absent" {
 			r.t.Exec(ctx, "rm -f -- "+fsShellPath(p))
 		}
-		return nil, fileFail(Result{"path": p}, "%v", err)
+		return nil, fileFail(Result{"path": p}, "%v", err).(*fileError).wrap(err)
 	}
 	tc, err := r.timestamps(ctx, tf, d)
 	if err != nil {

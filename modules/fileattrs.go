@@ -388,14 +388,19 @@ func fsParseMode(mode any, cur uint32, isDir bool, umask uint32) (m uint32, ok b
 		}
 		m, err := fsSymbolicMode(x, cur, isDir, umask)
 		if err != nil {
-			// Ansible's message; the reason goes to its "details"
-			return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
+			return 0, false, &fsModeError{msg: "mode must be in octal or symbolic form", details: err.Error()}
 		}
 		return m, true, nil
 	default:
 		return 0, false, fmt.Errorf("mode must be in octal or symbolic form")
 	}
 }
+
+// fsModeError is a mode Ansible refuses: msg is its message, details
+// the reason (Ansible's "details" result key).
+type fsModeError struct{ msg, details string }
+
+func (e *fsModeError) Error() string { return e.msg }
 
 // fsSymbolicMode applies a chmod-style symbolic mode to cur, exactly as
 // AnsibleModule._symbolic_mode_to_octal does (including its X and its
