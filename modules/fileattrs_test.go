@@ -339,3 +339,28 @@ def first_diff(d):
     a = d.get('after')
     return a.decode() if isinstance(a, bytes) else a
 `
+
+// FuzzFileComputations feeds arbitrary text to the pure functions of the
+// file modules: none may panic.
+func FuzzFileComputations(f *testing.F) {
+	f.Add("a\nb\n", `^(a)$`, `\1x\g<1>`, "u+x,g=o")
+	f.Add("", "", "", "")
+	f.Add("[s]\nk = v", `(?m)^k`, `\g<`, "=rwX")
+	f.Add("G 81a4 0 0 1 1 1 1 1 1 1 0022 a b\nT 81a4\nL x", `[`, `\`, "a+st,-")
+	f.Fuzz(func(t *testing.T, content, pattern, repl, mode string) {
+		o := lineOpts{Regexp: &pattern, Line: repl, Backrefs: true}
+		_, _, _, _ = lineinfilePresent(content, o)
+		_, _, _, _ = lineinfilePresent(content, lineOpts{InsertBefore: &pattern, Line: repl, FirstMatch: true})
+		_, _, _ = lineinfileAbsent(content, lineOpts{SearchString: &pattern})
+		_, _ = blockinfileContent(&content, blockOpts{Present: true, Block: repl, Marker: pattern, MarkerBegin: "B", MarkerEnd: "E", InsertAfter: &pattern})
+		_, _, _ = iniContent(content, iniOpts{Section: &pattern, Option: &repl, Values: []string{mode}, Present: true, Exclusive: true})
+		_, _, _ = iniContent(content, iniOpts{Section: &pattern, Option: &repl, Values: []string{mode}, AllowNoValue: true})
+		_, _ = replaceContent(content, pattern, repl, mode, "")
+		_, _ = fsSymbolicMode(mode, 0o644, true, 0o022)
+		_, _, _ = fsParseMode(mode, 0o644, false, 0o022)
+		_, _ = fsParseStat("/p", content)
+		_ = fsParseTree(content)
+		_ = findGlobRegexp(pattern).MatchString(content)
+		_, _ = fetchDest(pattern, "h", repl, false)
+	})
+}

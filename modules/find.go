@@ -84,7 +84,8 @@ func findGlobRegexp(pat string) *regexp.Regexp {
 	b.WriteString(`\z`)
 	re, err := regexp.Compile(b.String())
 	if err != nil {
-		return regexp.MustCompile(`\A` + regexp.QuoteMeta(pat) + `\z`)
+		// only text that is not UTF-8 gets here: it matches nothing
+		return regexp.MustCompile(`[^\x00-\x{10FFFF}]`)
 	}
 	return re
 }

@@ -38,19 +38,35 @@ type iniOpts struct {
 	AllowNoValue    bool
 }
 
-// iniMatch is the result of ini_file's match_opt: ok, and group 6 (the
-// value, without the line end).
+// iniMatch is ini_file's match_opt (active: match_active_opt), the
+// regular expression '[#;]?( |\t)*(OPTION)( |\t)*(=|$)( |\t)*(.*)' matched
+// at the start of line, written out by hand so that any option text is a
+// literal: ok, and group 6 (the value, without the line end).
 func iniMatch(option, line string, active bool) (string, bool) {
-	prefix := `^[#;]?`
-	if active {
-		prefix = `^`
-	}
-	re := regexp.MustCompile(prefix + `( |\t)*(` + regexp.QuoteMeta(option) + `)( |\t)*(=|(?m:$))( |\t)*(.*)`)
-	m := re.FindStringSubmatch(line)
-	if m == nil {
+	try := func(rest string) (string, bool) {
+		rest = strings.TrimLeft(rest, " \t")
+		if !strings.HasPrefix(rest, option) {
+			return "", false
+		}
+		rest = strings.TrimLeft(rest[len(option):], " \t")
+		switch {
+		case strings.HasPrefix(rest, "="):
+			rest = strings.TrimLeft(rest[1:], " \t")
+			if i := strings.IndexByte(rest, '\n'); i >= 0 {
+				rest = rest[:i]
+			}
+			return rest, true
+		case rest == "" || rest == "\n":
+			return "", true
+		}
 		return "", false
 	}
-	return m[6], true
+	if !active && line != "" && (line[0] == '#' || line[0] == ';') {
+		if v, ok := try(line[1:]); ok {
+			return v, true
+		}
+	}
+	return try(line)
 }
 
 const iniFakeSection = "ad01e11446efb704fcdbdb21f2c43757423d91c5"
@@ -227,7 +243,14 @@ func iniContent(content string, o iniOpts) (out string, changed bool, msg string
 		}
 	}
 	lines = append(append(before, sect...), after...)
-	lines = lines[1 : len(lines)-1]
+	// del ini_lines[0]; del ini_lines[-1:] (the fake lines; when the fake
+	// section itself was dropped, Python drops the first real line)
+	if len(lines) > 0 {
+		lines = lines[1:]
+	}
+	if len(lines) > 0 {
+		lines = lines[:len(lines)-1]
+	}
 	if !within && o.Present {
 		lines = append(lines, "["+section+"]\n")
 		msg = "section and option added"

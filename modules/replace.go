@@ -247,6 +247,11 @@ func replaceContent(contents, pattern, repl, after, before string) (replaceResul
 			return replaceResult{Content: contents, Msg: "Pattern for before/after params did not match the given file: " + sectionPattern}, nil
 		}
 		g := sre.SubexpIndex("subsection")
+		if g < 0 || m[2*g] < 0 {
+			// after/before made the section optional ("a|b"): Python
+			// fails on the None section; say it did not match
+			return replaceResult{Content: contents, Msg: "Pattern for before/after params did not match the given file: " + sectionPattern}, nil
+		}
 		start, end = m[2*g], m[2*g+1]
 		section = contents[start:end]
 	}
