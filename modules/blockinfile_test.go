@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type blockCase struct {
+type fsBlockCase struct {
 	Content      *string `json:"content"`
 	State        string  `json:"state"`
 	Block        string  `json:"block"`
@@ -23,8 +23,8 @@ type blockCase struct {
 // through blockinfileContent.
 func TestBlockinfileAgreesWithAnsible(t *testing.T) {
 	const m = "# {mark} ANSIBLE MANAGED BLOCK"
-	contents := []*string{nil, sp(""), sp("a\nb\nc\n"), sp("a\nb\nc"), sp("x\n# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\ny\n"),
-		sp("# END ANSIBLE MANAGED BLOCK\nmid\n# BEGIN ANSIBLE MANAGED BLOCK\n"), sp("# BEGIN ANSIBLE MANAGED BLOCK\nonly begin\n"), sp("a\r\nb\r\n"), sp("a\nb\na\n")}
+	contents := []*string{nil, fsp(""), fsp("a\nb\nc\n"), fsp("a\nb\nc"), fsp("x\n# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\ny\n"),
+		fsp("# END ANSIBLE MANAGED BLOCK\nmid\n# BEGIN ANSIBLE MANAGED BLOCK\n"), fsp("# BEGIN ANSIBLE MANAGED BLOCK\nonly begin\n"), fsp("a\r\nb\r\n"), fsp("a\nb\na\n")}
 	type opt struct {
 		state, block, marker, begin, end string
 		ia, ib                           *string
@@ -35,24 +35,24 @@ func TestBlockinfileAgreesWithAnsible(t *testing.T) {
 		{"present", "old", m, "BEGIN", "END", nil, nil},
 		{"present", "", m, "BEGIN", "END", nil, nil},
 		{"absent", "x", m, "BEGIN", "END", nil, nil},
-		{"present", "new", m, "BEGIN", "END", sp("^a"), nil},
-		{"present", "new", m, "BEGIN", "END", nil, sp("^a")},
-		{"present", "new", m, "BEGIN", "END", nil, sp("BOF")},
-		{"present", "new", m, "BEGIN", "END", sp("EOF"), nil},
-		{"present", "new", m, "BEGIN", "END", sp("nomatch"), nil},
-		{"present", "new", m, "BEGIN", "END", nil, sp("nomatch")},
-		{"present", "new", m, "BEGIN", "END", sp(`(?m)^a\nb`), nil},
-		{"present", "new", m, "BEGIN", "END", nil, sp(`(?m)^b\nc`)},
+		{"present", "new", m, "BEGIN", "END", fsp("^a"), nil},
+		{"present", "new", m, "BEGIN", "END", nil, fsp("^a")},
+		{"present", "new", m, "BEGIN", "END", nil, fsp("BOF")},
+		{"present", "new", m, "BEGIN", "END", fsp("EOF"), nil},
+		{"present", "new", m, "BEGIN", "END", fsp("nomatch"), nil},
+		{"present", "new", m, "BEGIN", "END", nil, fsp("nomatch")},
+		{"present", "new", m, "BEGIN", "END", fsp(`(?m)^a\nb`), nil},
+		{"present", "new", m, "BEGIN", "END", nil, fsp(`(?m)^b\nc`)},
 		{"present", "new", "<!-- {mark} -->", "S", "E", nil, nil},
-		{"present", "v", "; {mark} {mark}", "BEGIN", "END", sp("^b"), nil},
+		{"present", "v", "; {mark} {mark}", "BEGIN", "END", fsp("^b"), nil},
 	}
-	var cases []blockCase
+	var cases []fsBlockCase
 	for _, c := range contents {
 		for _, o := range opts {
-			cases = append(cases, blockCase{Content: c, State: o.state, Block: o.block, Marker: o.marker, Begin: o.begin, End: o.end, InsertAfter: o.ia, InsertBefore: o.ib})
+			cases = append(cases, fsBlockCase{Content: c, State: o.state, Block: o.block, Marker: o.marker, Begin: o.begin, End: o.end, InsertAfter: o.ia, InsertBefore: o.ib})
 		}
 	}
-	script := pyModuleMock + `
+	script := fsPyModuleMock + `
 from ansible.modules import blockinfile as B
 out = []
 for c in json.load(sys.stdin):
@@ -80,7 +80,7 @@ print(json.dumps(out))
 		Crash   string  `json:"crash"`
 	}
 	var want []*pyResult
-	ansiblePython(t, script, cases, &want)
+	fsAnsiblePython(t, script, cases, &want)
 	require.Len(t, want, len(cases))
 	for i, c := range cases {
 		w := want[i]
@@ -104,7 +104,7 @@ print(json.dumps(out))
 
 func TestBlockinfileModuleDecisions(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{"/b": "a\n"})
+	host := newFSFakeHost(map[string]string{"/b": "a\n"})
 	run := func(check bool, args map[string]any) Result {
 		t.Helper()
 		res, err := runBlockinfile(ctx, &Task{Module: "blockinfile", Conn: host, Check: check, Diff: true, Args: args})

@@ -23,7 +23,7 @@ func TestCopyContentDiff(t *testing.T) {
 
 func TestCopyArgumentErrors(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{})
+	host := newFSFakeHost(map[string]string{})
 	for _, tc := range []struct {
 		args map[string]any
 		msg  string
@@ -35,7 +35,7 @@ func TestCopyArgumentErrors(t *testing.T) {
 		{map[string]any{"dest": "/x", "src": "/no/such/file"}, "Could not find or access '/no/such/file' on the Ansible Controller.\nIf you are using a module and expect the file to exist on the remote, see the remote_src option"},
 		{map[string]any{"dest": "/x", "src": "/no/such", "remote_src": true}, "Source /no/such not found"},
 	} {
-		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Args: tc.args, Ctl: fakeCtl{}})
+		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Args: tc.args, Ctl: fsFakeCtl{}})
 		require.NoError(t, err)
 		require.True(t, res.Failed(), "%v", tc.args)
 		require.Equal(t, tc.msg, res["msg"], "%v", tc.args)
@@ -45,10 +45,10 @@ func TestCopyArgumentErrors(t *testing.T) {
 
 func TestCopyContentDecisions(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{"/d/": ""})
+	host := newFSFakeHost(map[string]string{"/d/": ""})
 	run := func(check bool, args map[string]any) Result {
 		t.Helper()
-		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Check: check, Diff: true, Args: args, Ctl: fakeCtl{}})
+		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Check: check, Diff: true, Args: args, Ctl: fsFakeCtl{}})
 		require.NoError(t, err)
 		return res
 	}
@@ -87,32 +87,32 @@ func TestCopyContentDecisions(t *testing.T) {
 func TestCopyFromController(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "src.txt"), []byte("from controller\n"), 0o600))
-	host := newFakeHost(map[string]string{"/d/": ""})
-	res, err := runCopy(context.Background(), &Task{Module: "copy", Conn: host, Args: map[string]any{"src": "src.txt", "dest": "/d/"}, Ctl: fakeCtl{dir: dir}})
+	host := newFSFakeHost(map[string]string{"/d/": ""})
+	res, err := runCopy(context.Background(), &Task{Module: "copy", Conn: host, Args: map[string]any{"src": "src.txt", "dest": "/d/"}, Ctl: fsFakeCtl{dir: dir}})
 	require.NoError(t, err)
 	require.True(t, res.Changed(), "%v", res)
 	require.Equal(t, "from controller\n", host.files["/d/src.txt"])
 }
 
-// fakeCtl is a Controller finding files in dir and rendering templates
+// fsFakeCtl is a Controller finding files in dir and rendering templates
 // with render (or returning them as they are).
-type fakeCtl struct {
+type fsFakeCtl struct {
 	Controller // nil: methods the file modules do not use panic
 	dir        string
 	render     func(path string, opts map[string]any) (string, error)
 }
 
-func (c fakeCtl) Template(v any) (any, error)                   { return v, nil }
-func (c fakeCtl) Conditional(string) (bool, error)              { return false, nil }
-func (c fakeCtl) Var(string) (any, bool, error)                 { return nil, false, nil }
-func (c fakeCtl) Facts(context.Context) (map[string]any, error) { return nil, nil }
-func (c fakeCtl) FindFile(kind, name string) (string, error) {
+func (c fsFakeCtl) Template(v any) (any, error)                   { return v, nil }
+func (c fsFakeCtl) Conditional(string) (bool, error)              { return false, nil }
+func (c fsFakeCtl) Var(string) (any, bool, error)                 { return nil, false, nil }
+func (c fsFakeCtl) Facts(context.Context) (map[string]any, error) { return nil, nil }
+func (c fsFakeCtl) FindFile(kind, name string) (string, error) {
 	if filepath.IsAbs(name) {
 		return name, nil
 	}
 	return filepath.Join(c.dir, name), nil
 }
-func (c fakeCtl) RenderTemplate(path string, opts map[string]any) (string, error) {
+func (c fsFakeCtl) RenderTemplate(path string, opts map[string]any) (string, error) {
 	if c.render != nil {
 		return c.render(path, opts)
 	}

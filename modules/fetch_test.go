@@ -30,7 +30,7 @@ func TestFetchDest(t *testing.T) {
 
 func TestFetchModule(t *testing.T) {
 	dir := t.TempDir()
-	host := newFakeHost(map[string]string{"/etc/motd": "hi\n", "/etc/": ""})
+	host := newFSFakeHost(map[string]string{"/etc/motd": "hi\n", "/etc/": ""})
 	run := func(args map[string]any) Result {
 		t.Helper()
 		res, err := runFetch(context.Background(), &Task{Module: "fetch", Conn: host, Host: "h1", Args: args})
@@ -62,7 +62,7 @@ func TestFetchModule(t *testing.T) {
 }
 
 func TestSlurpModule(t *testing.T) {
-	host := newFakeHost(map[string]string{"/f": "data\x00\n", "/d/": ""})
+	host := newFSFakeHost(map[string]string{"/f": "data\x00\n", "/d/": ""})
 	res, err := runSlurp(context.Background(), &Task{Conn: host, Args: map[string]any{"src": "/f"}})
 	require.NoError(t, err)
 	require.Equal(t, "ZGF0YQAK", res["content"])

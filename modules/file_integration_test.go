@@ -29,8 +29,8 @@ import (
 	"github.com/ome/omeprov/modules/modtest"
 )
 
-// need skips t when the tools are missing, or fails it when CI is set.
-func need(t *testing.T, root bool, tools ...string) {
+// fsNeed skips t when the tools are missing, or fails it when CI is set.
+func fsNeed(t *testing.T, root bool, tools ...string) {
 	t.Helper()
 	why := ""
 	if root && os.Geteuid() != 0 {
@@ -50,9 +50,9 @@ func need(t *testing.T, root bool, tools ...string) {
 	t.Skip(why)
 }
 
-// runLocal validates args with the module's Spec, as the engine does, and
+// fsRunLocal validates args with the module's Spec, as the engine does, and
 // runs the module on this machine.
-func runLocal(t *testing.T, ctl *modtest.Controller, module string, args map[string]any, check, diff bool, become *connection.Become) modules.Result {
+func fsRunLocal(t *testing.T, ctl *modtest.Controller, module string, args map[string]any, check, diff bool, become *connection.Become) modules.Result {
 	t.Helper()
 	e, ok := modules.Lookup(module)
 	require.True(t, ok, module)
@@ -67,20 +67,20 @@ func runLocal(t *testing.T, ctl *modtest.Controller, module string, args map[str
 	return res
 }
 
-// ansibleTask is one task of an agreement case; string values starting
+// fsAnsibleTask is one task of an agreement case; string values starting
 // with DIR/ are rooted in the case's directory.
-type ansibleTask struct {
+type fsAnsibleTask struct {
 	Module string
 	Args   map[string]any
 }
 
-type agreementCase struct {
+type fsAgreementCase struct {
 	name  string
 	setup map[string]string // relative path -> content ("" with a trailing / for a directory, "->x" for a link)
-	tasks []ansibleTask
+	tasks []fsAnsibleTask
 }
 
-func rootArgs(v any, dir string) any {
+func fsRootArgs(v any, dir string) any {
 	switch x := v.(type) {
 	case string:
 		if x == "DIR" || strings.HasPrefix(x, "DIR/") {
@@ -90,20 +90,20 @@ func rootArgs(v any, dir string) any {
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range x {
-			out[k] = rootArgs(e, dir)
+			out[k] = fsRootArgs(e, dir)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = rootArgs(e, dir)
+			out[i] = fsRootArgs(e, dir)
 		}
 		return out
 	}
 	return v
 }
 
-func makeTree(t *testing.T, dir string, setup map[string]string) {
+func fsMakeTree(t *testing.T, dir string, setup map[string]string) {
 	t.Helper()
 	names := make([]string, 0, len(setup))
 	for n := range setup {
@@ -125,10 +125,10 @@ func makeTree(t *testing.T, dir string, setup map[string]string) {
 	}
 }
 
-var backupName = regexp.MustCompile(`\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$`)
+var fsBackupName = regexp.MustCompile(`\.\d+\.\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d~$`)
 
-// snapshot describes a tree: path -> type, mode, owner, content or target.
-func snapshot(t *testing.T, dir string) map[string]string {
+// fsSnapshot describes a tree: path -> type, mode, owner, content or target.
+func fsSnapshot(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -136,7 +136,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 			return err
 		}
 		rel, _ := filepath.Rel(dir, p)
-		rel = backupName.ReplaceAllString(rel, ".BACKUP~")
+		rel = fsBackupName.ReplaceAllString(rel, ".BACKUP~")
 		rel = strings.ReplaceAll(rel, strings.TrimPrefix(dir, "/"), "DIR") // fetch's dest/host/src
 		fi, err := os.Lstat(p)
 		if err != nil {
@@ -158,13 +158,13 @@ func snapshot(t *testing.T, dir string) map[string]string {
 	return out
 }
 
-// ansibleInternal are result keys only Ansible's machinery adds.
-var ansibleInternal = map[string]bool{"invocation": true, "_ansible_no_log": true, "action": true, "ansible_facts": true, "warnings": true, "deprecations": true, "diff": true, "_ansible_verbose_always": true}
+// fsAnsibleInternal are result keys only Ansible's machinery adds.
+var fsAnsibleInternal = map[string]bool{"invocation": true, "_ansible_no_log": true, "action": true, "ansible_facts": true, "warnings": true, "deprecations": true, "diff": true, "_ansible_verbose_always": true}
 
-func resultKeys(r map[string]any) []string {
+func fsResultKeys(r map[string]any) []string {
 	var keys []string
 	for k := range r {
-		if !ansibleInternal[k] {
+		if !fsAnsibleInternal[k] {
 			keys = append(keys, k)
 		}
 	}
@@ -172,14 +172,14 @@ func resultKeys(r map[string]any) []string {
 	return keys
 }
 
-// runAnsible runs the tasks of the cases (each in its directory) in one
+// fsRunAnsible runs the tasks of the cases (each in its directory) in one
 // playbook and returns the per-task results in order. It may run in its
 // own goroutine, so it reports errors instead of failing t.
-func runAnsible(cases []agreementCase, dirs []string, tmp string, extra ...string) ([]map[string]any, error) {
+func fsRunAnsible(cases []fsAgreementCase, dirs []string, tmp string, extra ...string) ([]map[string]any, error) {
 	var tasks []map[string]any
 	for i, c := range cases {
 		for _, tk := range c.tasks {
-			tasks = append(tasks, map[string]any{"name": c.name, tk.Module: rootArgs(tk.Args, dirs[i]), "ignore_errors": true})
+			tasks = append(tasks, map[string]any{"name": c.name, tk.Module: fsRootArgs(tk.Args, dirs[i]), "ignore_errors": true})
 		}
 	}
 	play := []map[string]any{{"hosts": "all", "gather_facts": false, "tasks": tasks}}
@@ -218,13 +218,13 @@ func runAnsible(cases []agreementCase, dirs []string, tmp string, extra ...strin
 	return results, nil
 }
 
-func agreementCases() []agreementCase {
-	return []agreementCase{
-		{name: "file directory with mode", tasks: []ansibleTask{
+func fsAgreementCases() []fsAgreementCase {
+	return []fsAgreementCase{
+		{name: "file directory with mode", tasks: []fsAnsibleTask{
 			{"file", map[string]any{"path": "DIR/a/b/c", "state": "directory", "mode": "0750"}},
 			{"file", map[string]any{"path": "DIR/a/b/c", "state": "directory", "mode": "u=rwx,g=rx,o="}},
 		}},
-		{name: "file touch, symbolic mode, link, hard, absent", setup: map[string]string{"keep": "k\n"}, tasks: []ansibleTask{
+		{name: "file touch, symbolic mode, link, hard, absent", setup: map[string]string{"keep": "k\n"}, tasks: []fsAnsibleTask{
 			{"file", map[string]any{"path": "DIR/t", "state": "touch", "mode": 0o600}},
 			{"file", map[string]any{"path": "DIR/keep", "mode": "g+w,o-r"}},
 			{"file", map[string]any{"path": "DIR/l", "state": "link", "src": "keep"}},
@@ -232,16 +232,16 @@ func agreementCases() []agreementCase {
 			{"file", map[string]any{"path": "DIR/t", "state": "absent"}},
 			{"file", map[string]any{"path": "DIR/never", "state": "absent"}},
 		}},
-		{name: "file errors", setup: map[string]string{"f": "x"}, tasks: []ansibleTask{
+		{name: "file errors", setup: map[string]string{"f": "x"}, tasks: []fsAnsibleTask{
 			{"file", map[string]any{"path": "DIR/missing", "state": "file"}},
 			{"file", map[string]any{"path": "DIR/f", "state": "directory"}},
 			{"file", map[string]any{"path": "DIR/f", "state": "link", "src": "elsewhere"}},
 			{"file", map[string]any{"path": "DIR/f", "mode": "u+q"}},
 		}},
-		{name: "file recurse", setup: map[string]string{"r/x": "1", "r/s/y": "2", "r/s/z/": ""}, tasks: []ansibleTask{
+		{name: "file recurse", setup: map[string]string{"r/x": "1", "r/s/y": "2", "r/s/z/": ""}, tasks: []fsAnsibleTask{
 			{"file", map[string]any{"path": "DIR/r", "state": "directory", "recurse": true, "mode": "u=rwX,g=rX,o="}},
 		}},
-		{name: "copy content and backup", setup: map[string]string{"c": "old\n"}, tasks: []ansibleTask{
+		{name: "copy content and backup", setup: map[string]string{"c": "old\n"}, tasks: []fsAnsibleTask{
 			{"copy", map[string]any{"dest": "DIR/new", "content": "hello\n", "mode": "0640"}},
 			{"copy", map[string]any{"dest": "DIR/c", "content": "new\n", "backup": true}},
 			{"copy", map[string]any{"dest": "DIR/c", "content": "other\n", "force": false}},
@@ -249,10 +249,10 @@ func agreementCases() []agreementCase {
 			{"copy", map[string]any{"dest": "DIR/missing/x", "content": "x"}},
 			{"copy", map[string]any{"dest": "DIR/v", "content": "bad", "validate": "grep -q good %s"}},
 		}},
-		{name: "copy remote_src", setup: map[string]string{"from": "data\n", "tree/a": "a", "tree/b/c": "c"}, tasks: []ansibleTask{
+		{name: "copy remote_src", setup: map[string]string{"from": "data\n", "tree/a": "a", "tree/b/c": "c"}, tasks: []fsAnsibleTask{
 			{"copy", map[string]any{"src": "DIR/from", "dest": "DIR/to", "remote_src": true, "mode": "preserve"}},
 		}},
-		{name: "lineinfile", setup: map[string]string{"l": "# comment\nListen 80\nfoo=1\n"}, tasks: []ansibleTask{
+		{name: "lineinfile", setup: map[string]string{"l": "# comment\nListen 80\nfoo=1\n"}, tasks: []fsAnsibleTask{
 			{"lineinfile", map[string]any{"path": "DIR/l", "regexp": "^Listen ", "line": "Listen 8080"}},
 			{"lineinfile", map[string]any{"path": "DIR/l", "line": "added"}},
 			{"lineinfile", map[string]any{"path": "DIR/l", "line": "first", "insertbefore": "BOF"}},
@@ -264,11 +264,11 @@ func agreementCases() []agreementCase {
 			{"lineinfile", map[string]any{"path": "DIR/absentfile", "line": "x"}},
 			{"lineinfile", map[string]any{"path": "DIR/nonl", "line": "x", "create": true}},
 		}},
-		{name: "lineinfile no final newline", setup: map[string]string{"n": "a\nb"}, tasks: []ansibleTask{
+		{name: "lineinfile no final newline", setup: map[string]string{"n": "a\nb"}, tasks: []fsAnsibleTask{
 			{"lineinfile", map[string]any{"path": "DIR/n", "line": "c"}},
 			{"lineinfile", map[string]any{"path": "DIR/n", "line": "z", "insertafter": "^a"}},
 		}},
-		{name: "blockinfile", setup: map[string]string{"b": "one\ntwo\nthree\n"}, tasks: []ansibleTask{
+		{name: "blockinfile", setup: map[string]string{"b": "one\ntwo\nthree\n"}, tasks: []fsAnsibleTask{
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": "x=1\ny=2"}},
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": "in=1", "marker": "## {mark} custom", "insertafter": "^one"}},
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": "top", "marker": "## {mark} top", "insertbefore": "BOF"}},
@@ -276,14 +276,14 @@ func agreementCases() []agreementCase {
 			{"blockinfile", map[string]any{"path": "DIR/b", "marker": "## {mark} custom", "state": "absent"}},
 			{"blockinfile", map[string]any{"path": "DIR/c/new", "block": "created", "create": true}},
 		}},
-		{name: "replace", setup: map[string]string{"r": "alpha beta\ngamma alpha\n[s]\nalpha\n"}, tasks: []ansibleTask{
+		{name: "replace", setup: map[string]string{"r": "alpha beta\ngamma alpha\n[s]\nalpha\n"}, tasks: []fsAnsibleTask{
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `alpha`, "replace": "ALPHA", "after": `\[s\]`}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `^(\w+) (\w+)$`, "replace": `\2 \1`}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `nothing`, "replace": "x"}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `gamma`, "replace": "G", "mode": "0600"}},
 			{"replace", map[string]any{"path": "DIR/none", "regexp": `x`}},
 		}},
-		{name: "file owner, links and directories", setup: map[string]string{"f": "x", "d/": "", "dl": "->d", "l2": "->f", "empty/": ""}, tasks: []ansibleTask{
+		{name: "file owner, links and directories", setup: map[string]string{"f": "x", "d/": "", "dl": "->d", "l2": "->f", "empty/": ""}, tasks: []fsAnsibleTask{
 			{"file", map[string]any{"path": "DIR/f", "owner": "nobody", "group": "nogroup"}},
 			{"file", map[string]any{"path": "DIR/f", "owner": "65534"}},
 			{"file", map[string]any{"path": "DIR/l2", "state": "link", "src": "d"}},
@@ -297,7 +297,7 @@ func agreementCases() []agreementCase {
 			{"file", map[string]any{"path": "DIR/l2", "owner": "no-such-user-x", "follow": false}},
 			{"file", map[string]any{"path": "DIR/l2", "group": "no-such-group-x", "follow": false}},
 		}},
-		{name: "copy trees and templates", setup: map[string]string{"tree/a": "a\n", "tree/b/c": "c\n", "tree/b/d/": "", "t.j2": "plain template\n", "dir/": "", "exe": "#!/bin/sh\n"}, tasks: []ansibleTask{
+		{name: "copy trees and templates", setup: map[string]string{"tree/a": "a\n", "tree/b/c": "c\n", "tree/b/d/": "", "t.j2": "plain template\n", "dir/": "", "exe": "#!/bin/sh\n"}, tasks: []fsAnsibleTask{
 			{"copy", map[string]any{"src": "DIR/tree", "dest": "DIR/out1"}},
 			{"copy", map[string]any{"src": "DIR/tree/", "dest": "DIR/out2/", "directory_mode": "0700"}},
 			{"copy", map[string]any{"src": "DIR/tree/a", "dest": "DIR/dir"}},
@@ -307,7 +307,7 @@ func agreementCases() []agreementCase {
 			{"template", map[string]any{"src": "DIR/t.j2", "dest": "DIR/dir/"}},
 			{"template", map[string]any{"src": "DIR/missing.j2", "dest": "DIR/x"}},
 		}},
-		{name: "lineinfile edge cases", setup: map[string]string{"e": "a=1\nb=2\na=3\n# end\n", "crlf": "x\r\ny\r\n"}, tasks: []ansibleTask{
+		{name: "lineinfile edge cases", setup: map[string]string{"e": "a=1\nb=2\na=3\n# end\n", "crlf": "x\r\ny\r\n"}, tasks: []fsAnsibleTask{
 			{"lineinfile", map[string]any{"path": "DIR/e", "regexp": "^a=", "line": "a=9", "firstmatch": true}},
 			{"lineinfile", map[string]any{"path": "DIR/e", "regexp": "^a=", "line": "a=10"}},
 			{"lineinfile", map[string]any{"path": "DIR/e", "line": "c=1", "insertbefore": "^# end", "firstmatch": true}},
@@ -322,7 +322,7 @@ func agreementCases() []agreementCase {
 			{"lineinfile", map[string]any{"path": "DIR/e", "state": "absent"}},
 			{"lineinfile", map[string]any{"path": "DIR", "line": "x"}},
 		}},
-		{name: "blockinfile edge cases", setup: map[string]string{"b": "# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\ntail\n", "m": "a\nb\nc"}, tasks: []ansibleTask{
+		{name: "blockinfile edge cases", setup: map[string]string{"b": "# BEGIN ANSIBLE MANAGED BLOCK\nold\n# END ANSIBLE MANAGED BLOCK\ntail\n", "m": "a\nb\nc"}, tasks: []fsAnsibleTask{
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": "new\nlines"}},
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": "new\nlines"}},
 			{"blockinfile", map[string]any{"path": "DIR/b", "block": ""}},
@@ -332,13 +332,13 @@ func agreementCases() []agreementCase {
 			{"blockinfile", map[string]any{"path": "DIR/nofile", "block": "x"}},
 			{"blockinfile", map[string]any{"path": "DIR/nofile", "state": "absent"}},
 		}},
-		{name: "replace edge cases", setup: map[string]string{"r": "start\nk=v1\nk=v2\nstop\nk=v3\n"}, tasks: []ansibleTask{
+		{name: "replace edge cases", setup: map[string]string{"r": "start\nk=v1\nk=v2\nstop\nk=v3\n"}, tasks: []fsAnsibleTask{
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `^k=(?P<val>\w+)$`, "replace": `k=\g<val>!`, "after": "start", "before": "stop"}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `^k=(\w+)$`, "replace": `K=\1`, "backup": true}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `x`, "after": "nomatch"}},
 			{"replace", map[string]any{"path": "DIR/r", "regexp": `\n`, "replace": " "}},
 		}},
-		{name: "find, slurp and fetch", setup: map[string]string{"d/a.txt": "hello\n", "d/b.log": "log line\nERROR x\n", "d/.hidden": "h", "d/sub/c.txt": "deep\n", "d/sub/deeper/e.txt": "e", "d/link": "->a.txt", "d/emptydir/": ""}, tasks: []ansibleTask{
+		{name: "find, slurp and fetch", setup: map[string]string{"d/a.txt": "hello\n", "d/b.log": "log line\nERROR x\n", "d/.hidden": "h", "d/sub/c.txt": "deep\n", "d/sub/deeper/e.txt": "e", "d/link": "->a.txt", "d/emptydir/": ""}, tasks: []fsAnsibleTask{
 			{"find", map[string]any{"paths": "DIR/d"}},
 			{"find", map[string]any{"paths": "DIR/d", "patterns": "*.txt", "recurse": true}},
 			{"find", map[string]any{"paths": "DIR/d", "patterns": []any{"*.txt", "*.log"}, "excludes": "b*", "recurse": true, "hidden": true}},
@@ -358,7 +358,7 @@ func agreementCases() []agreementCase {
 			{"fetch", map[string]any{"src": "DIR/d/none", "dest": "DIR/fetched"}},
 			{"fetch", map[string]any{"src": "DIR/d", "dest": "DIR/fetched"}},
 		}},
-		{name: "ini_file", setup: map[string]string{"i.ini": "[main]\nkey = old\n# other = 1\n\n[second]\na=b\n"}, tasks: []ansibleTask{
+		{name: "ini_file", setup: map[string]string{"i.ini": "[main]\nkey = old\n# other = 1\n\n[second]\na=b\n"}, tasks: []fsAnsibleTask{
 			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "key", "value": "new"}},
 			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "main", "option": "other", "value": "2"}},
 			{"ini_file", map[string]any{"path": "DIR/i.ini", "section": "third", "option": "t", "value": "3", "no_extra_spaces": true}},
@@ -377,16 +377,16 @@ func agreementCases() []agreementCase {
 }
 
 func TestAgreementWithAnsible(t *testing.T) {
-	need(t, true, "ansible-playbook")
+	fsNeed(t, true, "ansible-playbook")
 	if testing.Short() {
 		t.Skip("runs ansible-playbook three times (minutes)")
 	}
-	cases := agreementCases()
+	cases := fsAgreementCases()
 	fresh := func() (adirs, odirs []string) {
 		for _, c := range cases {
 			a, o := t.TempDir(), t.TempDir()
-			makeTree(t, a, c.setup)
-			makeTree(t, o, c.setup)
+			fsMakeTree(t, a, c.setup)
+			fsMakeTree(t, o, c.setup)
 			adirs, odirs = append(adirs, a), append(odirs, o)
 		}
 		return adirs, odirs
@@ -401,42 +401,42 @@ func TestAgreementWithAnsible(t *testing.T) {
 	checkDone := make(chan answer, 1)
 	checkTmp := t.TempDir()
 	go func() {
-		res, err := runAnsible(cases, checkA, checkTmp, "--diff", "--check")
+		res, err := fsRunAnsible(cases, checkA, checkTmp, "--diff", "--check")
 		checkDone <- answer{res, err}
 	}()
 	adirs, odirs := fresh()
-	first, err := runAnsible(cases, adirs, t.TempDir(), "--diff")
+	first, err := fsRunAnsible(cases, adirs, t.TempDir(), "--diff")
 	require.NoError(t, err)
-	compareRun(t, "first run", cases, first, adirs, odirs, false)
-	second, err := runAnsible(cases, adirs, t.TempDir(), "--diff")
+	fsCompareRun(t, "first run", cases, first, adirs, odirs, false)
+	second, err := fsRunAnsible(cases, adirs, t.TempDir(), "--diff")
 	require.NoError(t, err)
-	compareRun(t, "second run", cases, second, adirs, odirs, false)
+	fsCompareRun(t, "second run", cases, second, adirs, odirs, false)
 	ans := <-checkDone
 	require.NoError(t, ans.err)
-	compareRun(t, "check run", cases, ans.res, checkA, checkO, true)
+	fsCompareRun(t, "check run", cases, ans.res, checkA, checkO, true)
 }
 
-// compareRun runs the cases' tasks with omeprov in odirs and compares
+// fsCompareRun runs the cases' tasks with omeprov in odirs and compares
 // each result with Ansible's (want, run in adirs), then the trees.
-func compareRun(t *testing.T, phase string, cases []agreementCase, want []map[string]any, adirs, odirs []string, check bool) {
+func fsCompareRun(t *testing.T, phase string, cases []fsAgreementCase, want []map[string]any, adirs, odirs []string, check bool) {
 	n := 0
 	for i, c := range cases {
 		for j, tk := range c.tasks {
 			a := want[n]
 			n++
-			args := rootArgs(tk.Args, odirs[i]).(map[string]any)
-			got := runLocal(t, nil, tk.Module, args, check, true, nil)
+			args := fsRootArgs(tk.Args, odirs[i]).(map[string]any)
+			got := fsRunLocal(t, nil, tk.Module, args, check, true, nil)
 			where := fmt.Sprintf("%s: %s task %d (%s %v)", phase, c.name, j, tk.Module, tk.Args)
-			t.Run(where, func(t *testing.T) { compareResult(t, a, got, adirs[i], odirs[i]) })
+			t.Run(where, func(t *testing.T) { fsCompareResult(t, a, got, adirs[i], odirs[i]) })
 		}
 		t.Run(phase+": "+c.name+": tree", func(t *testing.T) {
-			require.Equal(t, snapshot(t, adirs[i]), snapshot(t, odirs[i]), "file trees differ")
+			require.Equal(t, fsSnapshot(t, adirs[i]), fsSnapshot(t, odirs[i]), "file trees differ")
 		})
 	}
 }
 
-// compareResult compares one task's results from Ansible (a) and omeprov.
-func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odir string) {
+// fsCompareResult compares one task's results from Ansible (a) and omeprov.
+func fsCompareResult(t *testing.T, a map[string]any, got modules.Result, adir, odir string) {
 	af, _ := a["failed"].(bool)
 	require.Equal(t, af, got.Failed(), "failed: ansible %v omeprov %v", a, got)
 	if af {
@@ -444,13 +444,13 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 		// the executor adds changed and the *_lines keys; exception is
 		// Ansible's traceback
 		var akeys []string
-		for _, k := range resultKeys(a) {
+		for _, k := range fsResultKeys(a) {
 			if k != "changed" && k != "stdout_lines" && k != "stderr_lines" && k != "exception" {
 				akeys = append(akeys, k)
 			}
 		}
 		var gkeys []string
-		for _, k := range resultKeys(got) {
+		for _, k := range fsResultKeys(got) {
 			if k != "changed" {
 				gkeys = append(gkeys, k)
 			}
@@ -460,12 +460,12 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 	}
 	ac, _ := a["changed"].(bool)
 	require.Equal(t, ac, got.Changed(), "changed: ansible %v omeprov %v", a, got)
-	require.Equal(t, resultKeys(a), resultKeys(got), "result keys: ansible %v omeprov %v", a, got)
+	require.Equal(t, fsResultKeys(a), fsResultKeys(got), "result keys: ansible %v omeprov %v", a, got)
 	if m, ok := a["msg"].(string); ok {
 		require.Equal(t, m, strings.ReplaceAll(fmt.Sprint(got["msg"]), odir, adir), "msg")
 	}
 	if files, ok := a["files"].([]any); ok {
-		require.Equal(t, findSummary(files, adir), findSummary(got["files"], odir), "files")
+		require.Equal(t, fsFindSummary(files, adir), fsFindSummary(got["files"], odir), "files")
 	}
 	for _, k := range []string{"mode", "state", "owner", "group", "size", "checksum", "md5sum", "found", "matched", "examined", "backup", "content", "encoding", "remote_checksum", "skipped_paths"} {
 		if v, ok := a[k]; ok {
@@ -473,15 +473,15 @@ func compareResult(t *testing.T, a map[string]any, got modules.Result, adir, odi
 		}
 	}
 	if ad, ok := a["diff"]; ok {
-		require.Equal(t, ansibleDiffs(ad, adir), omeprovDiffs(t, got["diff"], odir), "diff")
+		require.Equal(t, fsAnsibleDiffs(ad, adir), fsOmeprovDiffs(t, got["diff"], odir), "diff")
 	}
 }
 
-// diffPair is one diff's before and after, with the case's directory
+// fsDiffPair is one diff's before and after, with the case's directory
 // written DIR and times left out.
-type diffPair struct{ Before, After string }
+type fsDiffPair struct{ Before, After string }
 
-func normDiffText(v any, dir string) string {
+func fsNormDiffText(v any, dir string) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
@@ -500,7 +500,7 @@ func normDiffText(v any, dir string) string {
 	return fmt.Sprint(v)
 }
 
-func ansibleDiffs(d any, dir string) []diffPair {
+func fsAnsibleDiffs(d any, dir string) []fsDiffPair {
 	var list []any
 	switch x := d.(type) {
 	case []any:
@@ -508,15 +508,15 @@ func ansibleDiffs(d any, dir string) []diffPair {
 	default:
 		list = []any{x}
 	}
-	var out []diffPair
+	var out []fsDiffPair
 	for _, e := range list {
 		m, _ := e.(map[string]any)
-		out = append(out, diffPair{normDiffText(m["before"], dir), normDiffText(m["after"], dir)})
+		out = append(out, fsDiffPair{fsNormDiffText(m["before"], dir), fsNormDiffText(m["after"], dir)})
 	}
 	return out
 }
 
-func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
+func fsOmeprovDiffs(t *testing.T, d any, dir string) []fsDiffPair {
 	var list []modules.Diff
 	switch x := d.(type) {
 	case modules.Diff:
@@ -528,9 +528,9 @@ func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
 	default:
 		t.Fatalf("diff of type %T", d)
 	}
-	var out []diffPair
+	var out []fsDiffPair
 	for _, e := range list {
-		p := diffPair{}
+		p := fsDiffPair{}
 		for i, s := range []string{e.Before, e.After} {
 			var v any = s
 			var m map[string]any
@@ -538,9 +538,9 @@ func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
 				v = m
 			}
 			if i == 0 {
-				p.Before = normDiffText(v, dir)
+				p.Before = fsNormDiffText(v, dir)
 			} else {
-				p.After = normDiffText(v, dir)
+				p.After = fsNormDiffText(v, dir)
 			}
 		}
 		out = append(out, p)
@@ -548,8 +548,8 @@ func omeprovDiffs(t *testing.T, d any, dir string) []diffPair {
 	return out
 }
 
-// findSummary lists find's files as sorted "path mode type size" lines.
-func findSummary(files any, dir string) []string {
+// fsFindSummary lists find's files as sorted "path mode type size" lines.
+func fsFindSummary(files any, dir string) []string {
 	var out []string
 	add := func(m map[string]any) {
 		typ := "other"
@@ -579,44 +579,44 @@ func findSummary(files any, dir string) []string {
 // checks that the files belong to nobody and that reads and edits go
 // through become too.
 func TestFileModulesBecome(t *testing.T) {
-	need(t, true, "sudo")
+	fsNeed(t, true, "sudo")
 	dir, err := os.MkdirTemp("", "omeprov-become-")
 	require.NoError(t, err)
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	require.NoError(t, os.Chmod(dir, 0o777))
 	become := &connection.Become{Method: "sudo", User: "nobody"}
 	p := filepath.Join(dir, "f")
-	res := runLocal(t, nil, "copy", map[string]any{"dest": p, "content": "one\n"}, false, false, become)
+	res := fsRunLocal(t, nil, "copy", map[string]any{"dest": p, "content": "one\n"}, false, false, become)
 	require.True(t, res.Changed(), "%v", res)
 	require.Equal(t, "nobody", res["owner"])
 	fi, err := os.Stat(p)
 	require.NoError(t, err)
 	require.Equal(t, uint32(65534), fi.Sys().(*syscall.Stat_t).Uid)
 
-	res = runLocal(t, nil, "lineinfile", map[string]any{"path": p, "line": "two", "mode": "0600"}, false, false, become)
+	res = fsRunLocal(t, nil, "lineinfile", map[string]any{"path": p, "line": "two", "mode": "0600"}, false, false, become)
 	require.True(t, res.Changed(), "%v", res)
 	b, err := os.ReadFile(p)
 	require.NoError(t, err)
 	require.Equal(t, "one\ntwo\n", string(b))
-	res = runLocal(t, nil, "slurp", map[string]any{"src": p}, false, false, become)
+	res = fsRunLocal(t, nil, "slurp", map[string]any{"src": p}, false, false, become)
 	require.Equal(t, "b25lCnR3bwo=", res["content"], "nobody can read its 0600 file")
 
-	res = runLocal(t, nil, "file", map[string]any{"path": filepath.Join(dir, "sub/dir"), "state": "directory"}, false, false, become)
+	res = fsRunLocal(t, nil, "file", map[string]any{"path": filepath.Join(dir, "sub/dir"), "state": "directory"}, false, false, become)
 	require.True(t, res.Changed(), "%v", res)
 	require.Equal(t, "nobody", res["owner"])
 
 	// nobody may not write where it has no permission
 	require.NoError(t, os.Chmod(dir, 0o755))
-	res = runLocal(t, nil, "copy", map[string]any{"dest": filepath.Join(dir, "g"), "content": "x"}, false, false, become)
+	res = fsRunLocal(t, nil, "copy", map[string]any{"dest": filepath.Join(dir, "g"), "content": "x"}, false, false, become)
 	require.True(t, res.Failed(), "%v", res)
 	require.NoFileExists(t, filepath.Join(dir, "g"))
 }
 
 // TestTempfileLocal makes temporary files and directories for real.
 func TestTempfileLocal(t *testing.T) {
-	need(t, false)
+	fsNeed(t, false)
 	dir := t.TempDir()
-	res := runLocal(t, nil, "tempfile", map[string]any{"path": dir, "suffix": ".x"}, false, false, nil)
+	res := fsRunLocal(t, nil, "tempfile", map[string]any{"path": dir, "suffix": ".x"}, false, false, nil)
 	require.True(t, res.Changed())
 	p := res["path"].(string)
 	require.Regexp(t, `^`+regexp.QuoteMeta(dir)+`/ansible\.[a-z0-9_]{8}\.x$`, p)
@@ -626,7 +626,7 @@ func TestTempfileLocal(t *testing.T) {
 	require.Equal(t, "0600", res["mode"])
 	require.Equal(t, "file", res["state"])
 
-	res = runLocal(t, nil, "tempfile", map[string]any{"path": dir, "state": "directory", "prefix": "d; rm -rf x"}, false, false, nil)
+	res = fsRunLocal(t, nil, "tempfile", map[string]any{"path": dir, "state": "directory", "prefix": "d; rm -rf x"}, false, false, nil)
 	p2 := res["path"].(string)
 	fi, err = os.Stat(p2)
 	require.NoError(t, err)
@@ -634,13 +634,13 @@ func TestTempfileLocal(t *testing.T) {
 	require.Equal(t, fs.FileMode(0o700), fi.Mode().Perm())
 	require.True(t, strings.HasPrefix(filepath.Base(p2), "d; rm -rf x"))
 
-	res = runLocal(t, nil, "tempfile", map[string]any{"path": dir}, true, false, nil)
+	res = fsRunLocal(t, nil, "tempfile", map[string]any{"path": dir}, true, false, nil)
 	require.True(t, res.Changed())
 	_, err = os.Stat(res["path"].(string))
 	require.True(t, os.IsNotExist(err), "check mode makes nothing")
 
-	res = runLocal(t, nil, "tempfile", map[string]any{"path": filepath.Join(dir, "missing")}, false, false, nil)
+	res = fsRunLocal(t, nil, "tempfile", map[string]any{"path": filepath.Join(dir, "missing")}, false, false, nil)
 	require.True(t, res.Failed())
-	res = runLocal(t, nil, "tempfile", map[string]any{"prefix": "a/b"}, false, false, nil)
+	res = fsRunLocal(t, nil, "tempfile", map[string]any{"prefix": "a/b"}, false, false, nil)
 	require.True(t, res.Failed())
 }

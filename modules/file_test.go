@@ -29,7 +29,7 @@ func TestFileDiffShape(t *testing.T) {
 
 func TestFileModuleDecisions(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{"/f": "x", "/d/": ""})
+	host := newFSFakeHost(map[string]string{"/f": "x", "/d/": ""})
 	run := func(check bool, args map[string]any) Result {
 		t.Helper()
 		res, err := runFile(ctx, &Task{Module: "file", Conn: host, Check: check, Diff: true, Args: args})

@@ -16,29 +16,29 @@ import (
 	"github.com/ome/omeprov/connection"
 )
 
-// fakeHost is a tiny host for module decision tests: regular files in a
+// fsFakeHost is a tiny host for module decision tests: regular files in a
 // map, a shell that answers the stat script for them, and a record of
 // every command. Any other command fails with 127.
-type fakeHost struct {
+type fsFakeHost struct {
 	files map[string]string
 	cmds  []string
 	puts  int
 }
 
-func newFakeHost(files map[string]string) *fakeHost { return &fakeHost{files: files} }
+func newFSFakeHost(files map[string]string) *fsFakeHost { return &fsFakeHost{files: files} }
 
-func unquoteShell(s string) string {
+func fsUnquote(s string) string {
 	if strings.HasPrefix(s, "'") && strings.HasSuffix(s, "'") {
 		return strings.ReplaceAll(s[1:len(s)-1], `'"'"'`, "'")
 	}
 	return s
 }
 
-func (h *fakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
+func (h *fsFakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
 	h.cmds = append(h.cmds, cmd)
 	prefix := "sh -c " + connection.Quote(fsStatScript) + " sh "
 	if strings.HasPrefix(cmd, prefix) {
-		p := unquoteShell(strings.TrimPrefix(cmd, prefix))
+		p := fsUnquote(strings.TrimPrefix(cmd, prefix))
 		if c, ok := h.files[p]; ok {
 			return &connection.Result{Stdout: []byte(fmt.Sprintf("G 81a4 0 0 %d 1 2 3 4 5 6 0022 root root\nT 81a4\n", len(c)))}, nil
 		}
@@ -53,16 +53,16 @@ func (h *fakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOp
 	}
 	// fsChecksum's script
 	if strings.HasPrefix(cmd, "p=") && strings.Contains(cmd, "sha1sum") {
-		p := unquoteShell(strings.TrimPrefix(cmd[:strings.Index(cmd, ";")], "p="))
+		p := fsUnquote(strings.TrimPrefix(cmd[:strings.Index(cmd, ";")], "p="))
 		if c, ok := h.files[p]; ok {
 			return &connection.Result{Stdout: []byte(fsSHA1([]byte(c)) + "  -\n")}, nil
 		}
 		return &connection.Result{}, nil
 	}
-	return &connection.Result{ExitCode: 127, Stderr: []byte("fakeHost: unexpected command")}, nil
+	return &connection.Result{ExitCode: 127, Stderr: []byte("fsFakeHost: unexpected command")}, nil
 }
 
-func (h *fakeHost) PutFile(ctx context.Context, path string, r io.Reader, opts *connection.FileOptions) error {
+func (h *fsFakeHost) PutFile(ctx context.Context, path string, r io.Reader, opts *connection.FileOptions) error {
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -72,7 +72,7 @@ func (h *fakeHost) PutFile(ctx context.Context, path string, r io.Reader, opts *
 	return nil
 }
 
-func (h *fakeHost) GetFile(ctx context.Context, path string, become *connection.Become) ([]byte, error) {
+func (h *fsFakeHost) GetFile(ctx context.Context, path string, become *connection.Become) ([]byte, error) {
 	c, ok := h.files[path]
 	if !ok {
 		return nil, os.ErrNotExist
@@ -80,7 +80,7 @@ func (h *fakeHost) GetFile(ctx context.Context, path string, become *connection.
 	return []byte(c), nil
 }
 
-func (h *fakeHost) Close() error { return nil }
+func (h *fsFakeHost) Close() error { return nil }
 
 func TestSymbolicMode(t *testing.T) {
 	for _, tc := range []struct {
@@ -280,11 +280,11 @@ print(json.dumps(out))`
 	}
 }
 
-// ansiblePython runs script with the system python3 and the installed
+// fsAnsiblePython runs script with the system python3 and the installed
 // ansible-core (and community.general) importable, input on stdin, and
 // decodes its JSON output into out. It skips (fails under CI) without
 // them.
-func ansiblePython(t *testing.T, script string, input, out any) {
+func fsAnsiblePython(t *testing.T, script string, input, out any) {
 	t.Helper()
 	py := "/usr/bin/python3"
 	if err := exec.Command(py, "-c", "import ansible.module_utils.basic, ansible_collections.community.general").Run(); err != nil {
@@ -304,10 +304,10 @@ func ansiblePython(t *testing.T, script string, input, out any) {
 	require.NoError(t, json.Unmarshal(b, out), string(b))
 }
 
-// pyModuleMock is Python source for a stand-in AnsibleModule: check mode
+// fsPyModuleMock is Python source for a stand-in AnsibleModule: check mode
 // and diff on, exit_json and fail_json raise Exit with their arguments,
 // attributes never change.
-const pyModuleMock = `import json, os, sys, tempfile
+const fsPyModuleMock = `import json, os, sys, tempfile
 class Exit(Exception):
     pass
 class M:

@@ -18,7 +18,7 @@ func TestFindGlobAgreesWithFnmatch(t *testing.T) {
 		}
 	}
 	var want []bool
-	ansiblePython(t, `import fnmatch, json, sys
+	fsAnsiblePython(t, `import fnmatch, json, sys
 print(json.dumps([fnmatch.fnmatchcase(n, p) for p, n in json.load(sys.stdin)]))`, pairs, &want)
 	require.Len(t, want, len(pairs))
 	for i, pn := range pairs {

@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-type iniCase struct {
+type fsIniCase struct {
 	Content       *string  `json:"content"`
 	Section       *string  `json:"section"`
 	Option        *string  `json:"option"`
@@ -22,8 +22,8 @@ type iniCase struct {
 // community.general's ini_file do_ini (check mode, stand-in module) and
 // through iniContent.
 func TestIniContentAgreesWithAnsible(t *testing.T) {
-	contents := []*string{nil, sp(""), sp("[s]\nk = v\n"), sp("[s]\nk=v\n# k = old\n\n[t]\nk = t\n"), sp("top = 1\n[s]\n;k = c\nk\n"),
-		sp("[s]\nk = a\nk = b\nk = c\n"), sp("[s]\nk = v"), sp("\ufeff[s]\nk = v\n"), sp("[s]\n\n# trailing comment\n\n[u]\n")}
+	contents := []*string{nil, fsp(""), fsp("[s]\nk = v\n"), fsp("[s]\nk=v\n# k = old\n\n[t]\nk = t\n"), fsp("top = 1\n[s]\n;k = c\nk\n"),
+		fsp("[s]\nk = a\nk = b\nk = c\n"), fsp("[s]\nk = v"), fsp("\ufeff[s]\nk = v\n"), fsp("[s]\n\n# trailing comment\n\n[u]\n")}
 	type opt struct {
 		section, option *string
 		values          []string
@@ -31,30 +31,30 @@ func TestIniContentAgreesWithAnsible(t *testing.T) {
 		excl, nes, anv  bool
 	}
 	opts := []opt{
-		{sp("s"), sp("k"), []string{"v"}, "present", true, false, false},
-		{sp("s"), sp("k"), []string{"new"}, "present", true, false, false},
-		{sp("s"), sp("k"), []string{"new"}, "present", true, true, false},
-		{sp("s"), sp("n"), []string{"1"}, "present", true, false, false},
-		{sp("s"), sp("k"), []string{"a", "c", "d"}, "present", true, false, false},
-		{sp("s"), sp("k"), []string{"a", "d"}, "present", false, false, false},
-		{sp("s"), sp("k"), nil, "present", true, false, true},
-		{sp("s"), sp("flag"), nil, "present", true, false, true},
-		{sp("new"), sp("k"), []string{"v"}, "present", true, false, false},
-		{sp("new"), nil, nil, "present", true, false, false},
-		{nil, sp("top"), []string{"2"}, "present", true, false, false},
-		{sp("s"), sp("k"), nil, "absent", true, false, false},
-		{sp("s"), sp("k"), []string{"b"}, "absent", false, false, false},
-		{sp("s"), nil, nil, "absent", true, false, false},
-		{sp("t"), nil, nil, "absent", true, false, false},
-		{sp("nosuch"), sp("k"), nil, "absent", true, false, false},
+		{fsp("s"), fsp("k"), []string{"v"}, "present", true, false, false},
+		{fsp("s"), fsp("k"), []string{"new"}, "present", true, false, false},
+		{fsp("s"), fsp("k"), []string{"new"}, "present", true, true, false},
+		{fsp("s"), fsp("n"), []string{"1"}, "present", true, false, false},
+		{fsp("s"), fsp("k"), []string{"a", "c", "d"}, "present", true, false, false},
+		{fsp("s"), fsp("k"), []string{"a", "d"}, "present", false, false, false},
+		{fsp("s"), fsp("k"), nil, "present", true, false, true},
+		{fsp("s"), fsp("flag"), nil, "present", true, false, true},
+		{fsp("new"), fsp("k"), []string{"v"}, "present", true, false, false},
+		{fsp("new"), nil, nil, "present", true, false, false},
+		{nil, fsp("top"), []string{"2"}, "present", true, false, false},
+		{fsp("s"), fsp("k"), nil, "absent", true, false, false},
+		{fsp("s"), fsp("k"), []string{"b"}, "absent", false, false, false},
+		{fsp("s"), nil, nil, "absent", true, false, false},
+		{fsp("t"), nil, nil, "absent", true, false, false},
+		{fsp("nosuch"), fsp("k"), nil, "absent", true, false, false},
 	}
-	var cases []iniCase
+	var cases []fsIniCase
 	for _, c := range contents {
 		for _, o := range opts {
-			cases = append(cases, iniCase{Content: c, Section: o.section, Option: o.option, Values: o.values, State: o.state, Exclusive: o.excl, NoExtraSpaces: o.nes, AllowNoValue: o.anv})
+			cases = append(cases, fsIniCase{Content: c, Section: o.section, Option: o.option, Values: o.values, State: o.state, Exclusive: o.excl, NoExtraSpaces: o.nes, AllowNoValue: o.anv})
 		}
 	}
-	script := pyModuleMock + `
+	script := fsPyModuleMock + `
 from ansible_collections.community.general.plugins.modules import ini_file as I
 out = []
 for c in json.load(sys.stdin):
@@ -71,7 +71,7 @@ print(json.dumps(out))
 		After   string `json:"after"`
 	}
 	var want []pyResult
-	ansiblePython(t, script, cases, &want)
+	fsAnsiblePython(t, script, cases, &want)
 	require.Len(t, want, len(cases))
 	for i, c := range cases {
 		content := ""
@@ -88,7 +88,7 @@ print(json.dumps(out))
 
 func TestIniFileModuleDecisions(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{"/i.ini": "[s]\nk = v\n"})
+	host := newFSFakeHost(map[string]string{"/i.ini": "[s]\nk = v\n"})
 	run := func(check bool, args map[string]any) Result {
 		t.Helper()
 		res, err := runIniFile(ctx, &Task{Module: "ini_file", Conn: host, Check: check, Diff: true, Args: args})

@@ -7,11 +7,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func sp(s string) *string { return &s }
+func fsp(s string) *string { return &s }
 
-// lineCase is one lineinfile computation; nil pointers are absent
+// fsLineCase is one lineinfile computation; nil pointers are absent
 // parameters.
-type lineCase struct {
+type fsLineCase struct {
 	Content      string  `json:"content"`
 	State        string  `json:"state"`
 	Line         *string `json:"line"`
@@ -23,7 +23,7 @@ type lineCase struct {
 	FirstMatch   bool    `json:"firstmatch"`
 }
 
-func lineCases() []lineCase {
+func fsLineCases() []fsLineCase {
 	contents := []string{
 		"", "a\n", "a", "a\nb\nc\n", "a\nb\nc", "x=1\ny=2\nx=3\n", "# c\nListen 80\n#Listen 81\n",
 		"a\r\nb\r\n", "dup\ndup\n", "\n\n", "a\nb\na\n",
@@ -34,42 +34,42 @@ func lineCases() []lineCase {
 		backrefs, first      bool
 	}
 	opts := []opt{
-		{state: "present", line: sp("b")},
-		{state: "present", line: sp("new")},
-		{state: "present", line: sp("new"), ia: sp("EOF")},
-		{state: "present", line: sp("new"), ib: sp("BOF")},
-		{state: "present", line: sp("new"), ia: sp("BOF")},
-		{state: "present", line: sp("new"), ia: sp("^a")},
-		{state: "present", line: sp("new"), ia: sp("^a"), first: true},
-		{state: "present", line: sp("new"), ib: sp("^a")},
-		{state: "present", line: sp("new"), ib: sp("^a"), first: true},
-		{state: "present", line: sp("b"), ia: sp("^a")},
-		{state: "present", line: sp("a"), ib: sp("^b")},
-		{state: "present", line: sp("new"), ia: sp("nomatch")},
-		{state: "present", line: sp("new"), ib: sp("nomatch")},
-		{state: "present", line: sp("x=9"), re: sp("^x=")},
-		{state: "present", line: sp("x=9"), re: sp("^x="), first: true},
-		{state: "present", line: sp("x=9"), re: sp("^nomatch"), ia: sp("^y")},
-		{state: "present", line: sp(`x=\1\1`), re: sp(`^x=(\d)$`), backrefs: true},
-		{state: "present", line: sp(`z=\1`), re: sp(`^z=(\d)`), backrefs: true},
-		{state: "present", line: sp("Listen 8080"), re: sp("^Listen ")},
-		{state: "present", line: sp("Listen 8080"), re: sp("^#?Listen ")},
-		{state: "present", line: sp("Listen 8080"), ss: sp("Listen")},
-		{state: "present", line: sp("Listen 8080"), ss: sp("Listen"), first: true},
-		{state: "present", line: sp("all"), re: sp("")},
-		{state: "present", line: sp("a"), re: sp("^a$")},
-		{state: "present", line: sp("dup")},
-		{state: "present", line: sp("b\n")},
-		{state: "absent", line: sp("a")},
-		{state: "absent", re: sp("^x")},
-		{state: "absent", ss: sp("b")},
-		{state: "absent", line: sp("dup")},
-		{state: "absent", re: sp(`=\d$`)},
+		{state: "present", line: fsp("b")},
+		{state: "present", line: fsp("new")},
+		{state: "present", line: fsp("new"), ia: fsp("EOF")},
+		{state: "present", line: fsp("new"), ib: fsp("BOF")},
+		{state: "present", line: fsp("new"), ia: fsp("BOF")},
+		{state: "present", line: fsp("new"), ia: fsp("^a")},
+		{state: "present", line: fsp("new"), ia: fsp("^a"), first: true},
+		{state: "present", line: fsp("new"), ib: fsp("^a")},
+		{state: "present", line: fsp("new"), ib: fsp("^a"), first: true},
+		{state: "present", line: fsp("b"), ia: fsp("^a")},
+		{state: "present", line: fsp("a"), ib: fsp("^b")},
+		{state: "present", line: fsp("new"), ia: fsp("nomatch")},
+		{state: "present", line: fsp("new"), ib: fsp("nomatch")},
+		{state: "present", line: fsp("x=9"), re: fsp("^x=")},
+		{state: "present", line: fsp("x=9"), re: fsp("^x="), first: true},
+		{state: "present", line: fsp("x=9"), re: fsp("^nomatch"), ia: fsp("^y")},
+		{state: "present", line: fsp(`x=\1\1`), re: fsp(`^x=(\d)$`), backrefs: true},
+		{state: "present", line: fsp(`z=\1`), re: fsp(`^z=(\d)`), backrefs: true},
+		{state: "present", line: fsp("Listen 8080"), re: fsp("^Listen ")},
+		{state: "present", line: fsp("Listen 8080"), re: fsp("^#?Listen ")},
+		{state: "present", line: fsp("Listen 8080"), ss: fsp("Listen")},
+		{state: "present", line: fsp("Listen 8080"), ss: fsp("Listen"), first: true},
+		{state: "present", line: fsp("all"), re: fsp("")},
+		{state: "present", line: fsp("a"), re: fsp("^a$")},
+		{state: "present", line: fsp("dup")},
+		{state: "present", line: fsp("b\n")},
+		{state: "absent", line: fsp("a")},
+		{state: "absent", re: fsp("^x")},
+		{state: "absent", ss: fsp("b")},
+		{state: "absent", line: fsp("dup")},
+		{state: "absent", re: fsp(`=\d$`)},
 	}
-	var out []lineCase
+	var out []fsLineCase
 	for _, c := range contents {
 		for _, o := range opts {
-			out = append(out, lineCase{Content: c, State: o.state, Line: o.line, Regexp: o.re, SearchString: o.ss,
+			out = append(out, fsLineCase{Content: c, State: o.state, Line: o.line, Regexp: o.re, SearchString: o.ss,
 				InsertAfter: o.ia, InsertBefore: o.ib, Backrefs: o.backrefs, FirstMatch: o.first})
 		}
 	}
@@ -80,8 +80,8 @@ func lineCases() []lineCase {
 // lineinfile present() and absent() (in check mode, with a stand-in
 // module) and through lineinfilePresent/lineinfileAbsent.
 func TestLineinfileAgreesWithAnsible(t *testing.T) {
-	cases := lineCases()
-	script := pyModuleMock + `
+	cases := fsLineCases()
+	script := fsPyModuleMock + `
 from ansible.modules import lineinfile as L
 out = []
 for c in json.load(sys.stdin):
@@ -109,7 +109,7 @@ print(json.dumps(out))
 		Found   *int    `json:"found"`
 	}
 	var want []*pyResult
-	ansiblePython(t, script, cases, &want)
+	fsAnsiblePython(t, script, cases, &want)
 	require.Len(t, want, len(cases))
 	for i, c := range cases {
 		w := want[i]
@@ -135,19 +135,19 @@ print(json.dumps(out))
 }
 
 func TestLineinfileBadRegexp(t *testing.T) {
-	_, _, _, err := lineinfilePresent("a\n", lineOpts{Regexp: sp(`(?<=a)b`), Line: "x"})
+	_, _, _, err := lineinfilePresent("a\n", lineOpts{Regexp: fsp(`(?<=a)b`), Line: "x"})
 	require.Error(t, err)
-	_, _, _, err = lineinfilePresent("a\n", lineOpts{InsertAfter: sp(`(`), Line: "x"})
+	_, _, _, err = lineinfilePresent("a\n", lineOpts{InsertAfter: fsp(`(`), Line: "x"})
 	require.Error(t, err)
-	_, _, _, err = lineinfilePresent("a\n", lineOpts{Regexp: sp(`(a)`), Line: `\2`, Backrefs: true})
+	_, _, _, err = lineinfilePresent("a\n", lineOpts{Regexp: fsp(`(a)`), Line: `\2`, Backrefs: true})
 	require.Error(t, err)
-	_, _, err = lineinfileAbsent("a\n", lineOpts{Regexp: sp(`[`)})
+	_, _, err = lineinfileAbsent("a\n", lineOpts{Regexp: fsp(`[`)})
 	require.Error(t, err)
 }
 
 func TestLineinfileModuleDecisions(t *testing.T) {
 	ctx := context.Background()
-	host := newFakeHost(map[string]string{"/f": "a\n"})
+	host := newFSFakeHost(map[string]string{"/f": "a\n"})
 	run := func(check bool, args map[string]any) Result {
 		t.Helper()
 		res, err := runLineinfile(ctx, &Task{Module: "lineinfile", Conn: host, Check: check, Diff: true, Args: args})

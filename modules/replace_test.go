@@ -145,7 +145,7 @@ func TestReplaceContent(t *testing.T) {
 }
 
 func TestReplaceModuleQuotesAndChecks(t *testing.T) {
-	conn := newFakeHost(map[string]string{"/etc/x; rm -rf $HOME": "a=1\n"})
+	conn := newFSFakeHost(map[string]string{"/etc/x; rm -rf $HOME": "a=1\n"})
 	task := &Task{Module: "replace", Conn: conn, Check: true, Diff: true, Args: map[string]any{
 		"path": "/etc/x; rm -rf $HOME", "regexp": "a=1", "replace": "a=2",
 	}}

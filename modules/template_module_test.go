@@ -30,12 +30,12 @@ func TestTemplateRendersAndCopies(t *testing.T) {
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "t.j2"), []byte("{{ x }}\n"), 0o640))
 	var gotOpts map[string]any
-	ctl := fakeCtl{dir: dir, render: func(path string, opts map[string]any) (string, error) {
+	ctl := fsFakeCtl{dir: dir, render: func(path string, opts map[string]any) (string, error) {
 		require.Equal(t, filepath.Join(dir, "t.j2"), path)
 		gotOpts = opts
 		return "rendered\n", nil
 	}}
-	host := newFakeHost(map[string]string{"/etc/": ""})
+	host := newFSFakeHost(map[string]string{"/etc/": ""})
 	res, err := runTemplate(context.Background(), &Task{Module: "template", Conn: host, Ctl: ctl, Diff: true,
 		Args: map[string]any{"src": "t.j2", "dest": "/etc/", "lstrip_blocks": true, "mode": "preserve"}})
 	require.NoError(t, err)
