@@ -323,18 +323,18 @@ func pgRoleParse(rows [][]string, authid bool) pgRole {
 		switch {
 		case len(row) == 2 && row[0] == "V":
 			r.ServerVerNum, _ = strconv.Atoi(row[1])
-		case len(row) == 4+len(pgRoleFlagOrder) && row[0] == "R":
+		case len(row) == 5+len(pgRoleFlagOrder) && row[0] == "R":
 			r.Exists = true
 			if row[1] != pgNull {
 				s := row[1]
 				r.Password = &s
 			}
 			for i, f := range pgRoleFlagOrder {
-				r.Flags[f] = row[2+i] == "t"
+				r.Flags[f] = row[2+i] == "true" || row[2+i] == "t"
 			}
 			n := 2 + len(pgRoleFlagOrder)
 			r.ConnLimit, _ = strconv.Atoi(row[n])
-			r.ExpiresDiff = row[n+1] == "t"
+			r.ExpiresDiff = row[n+1] == "true" || row[n+1] == "t"
 			if row[n+2] != pgNull {
 				s := row[n+2]
 				r.Comment = &s
