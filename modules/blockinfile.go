@@ -24,7 +24,7 @@ func init() {
 		}),
 		MutuallyExclusive: [][]string{{"insertbefore", "insertafter"}},
 		CheckMode:         true,
-	}, ModuleFunc(runBlockinfile))
+	}, fsUnsupported(runBlockinfile))
 }
 
 // blockOpts are blockinfile's content parameters.

@@ -33,7 +33,7 @@ func init() {
 		}),
 		MutuallyExclusive: [][]string{{"src", "content"}},
 		CheckMode:         true,
-	}, ModuleFunc(runCopy))
+	}, fsUnsupported(runCopy))
 }
 
 // copyNotFound is the message for a src missing on the controller.

@@ -28,7 +28,7 @@ func init() {
 			"access_time_format":       {Type: "str", Default: "%Y%m%d%H%M.%S"},
 		}),
 		CheckMode: true,
-	}, ModuleFunc(runFile))
+	}, fsUnsupported(runFile))
 }
 
 // fileError is a failure of the file module with the extra result keys

@@ -74,3 +74,17 @@ func TestFileModuleDecisions(t *testing.T) {
 		}
 	}
 }
+
+func TestUnsupportedAttributesWarn(t *testing.T) {
+	e, ok := Lookup("file")
+	require.True(t, ok)
+	host := newFSFakeHost(map[string]string{"/f": "x"})
+	res, err := e.Module.Run(context.Background(), &Task{Module: "file", Conn: host, Args: map[string]any{"path": "/f", "attributes": "+i", "setype": "etc_t", "seuser": nil}})
+	require.NoError(t, err)
+	require.False(t, res.Failed(), "%v", res)
+	require.Equal(t, []string{"omeprov does not set attributes yet: attributes=+i was ignored", "omeprov does not set setype yet: setype=etc_t was ignored"}, res["warnings"])
+	for _, name := range []string{"file", "copy", "template", "lineinfile", "blockinfile", "replace", "ini_file", "slurp", "find", "fetch", "tempfile"} {
+		_, ok := Lookup("ansible.builtin." + name)
+		require.True(t, ok, name)
+	}
+}

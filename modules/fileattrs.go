@@ -823,3 +823,28 @@ func fsParseTree(out string) []*fsInfo {
 	}
 	return files
 }
+
+// fsUnsupported wraps a file module so that the common arguments omeprov
+// does not apply yet (attributes, and the SELinux context parts) are
+// reported in the result's warnings instead of being dropped silently.
+func fsUnsupported(run func(context.Context, *Task) (Result, error)) ModuleFunc {
+	return func(ctx context.Context, t *Task) (Result, error) {
+		res, err := run(ctx, t)
+		if err != nil || res == nil {
+			return res, err
+		}
+		var warn []string
+		for _, k := range []string{"attributes", "seuser", "serole", "setype", "selevel"} {
+			if v, ok := fileArgs(t.Args).str(k); ok && v != "" {
+				warn = append(warn, fmt.Sprintf("omeprov does not set %s yet: %s=%s was ignored", k, k, v))
+			}
+		}
+		if len(warn) > 0 {
+			if old, ok := res["warnings"].([]string); ok {
+				warn = append(old, warn...)
+			}
+			res["warnings"] = warn
+		}
+		return res, nil
+	}
+}

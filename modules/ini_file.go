@@ -24,7 +24,7 @@ func init() {
 		}),
 		MutuallyExclusive: [][]string{{"value", "values"}},
 		CheckMode:         true,
-	}, ModuleFunc(runIniFile))
+	}, fsUnsupported(runIniFile))
 }
 
 // iniOpts are ini_file's content parameters (community.general 6.x, which

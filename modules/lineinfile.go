@@ -25,7 +25,7 @@ func init() {
 		}),
 		MutuallyExclusive: [][]string{{"insertbefore", "insertafter"}, {"regexp", "search_string"}, {"backrefs", "search_string"}},
 		CheckMode:         true,
-	}, ModuleFunc(runLineinfile))
+	}, fsUnsupported(runLineinfile))
 }
 
 // lineOpts are lineinfile's content parameters; pointers are nil when the

@@ -282,7 +282,7 @@ func init() {
 			"encoding": {Type: "str", Default: "utf-8"},
 		}),
 		CheckMode: true,
-	}, ModuleFunc(runReplace))
+	}, fsUnsupported(runReplace))
 }
 
 func runReplace(ctx context.Context, t *Task) (Result, error) {

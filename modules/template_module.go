@@ -28,7 +28,7 @@ func init() {
 			"output_encoding":       {Type: "str", Default: "utf-8"},
 		}),
 		CheckMode: true,
-	}, ModuleFunc(runTemplate))
+	}, fsUnsupported(runTemplate))
 }
 
 // templateOptionNames are the parameters that tune the rendering; they
