@@ -32,6 +32,7 @@ var diffCases = []diffCase{
 	{name: "files-check", playbook: "files.yml", args: []string{"--check"}},
 	{name: "files", playbook: "files.yml", runs: 2},
 	{name: "limit", playbook: "basic.yml", args: []string{"--limit", "h1:h3"}},
+	{name: "vars", playbook: "vars.yml", args: []string{"-e", "p_extra=extra", "-e", "p_role_param=extra"}},
 }
 
 // TestDifferential runs each playbook with ansible-playbook and with

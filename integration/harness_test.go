@@ -161,8 +161,9 @@ func parseRun(out string) (map[string][]event, map[string]string) {
 	task := ""
 	var last string
 	inRecap := false
-	for _, line := range strings.Split(out, "\n") {
-		line = strings.TrimRight(line, " ")
+	lines := strings.Split(out, "\n")
+	for i := 0; i < len(lines); i++ {
+		line := strings.TrimRight(lines[i], " ")
 		if strings.HasPrefix(line, "PLAY RECAP") {
 			inRecap = true
 			continue
@@ -201,7 +202,15 @@ func parseRun(out string) (map[string][]event, map[string]string) {
 			status = "failed"
 		}
 		if strings.Contains(rest, "(item=") {
-			status = "item-" + status
+			status = "item-" + status + " " + strings.SplitN(strings.SplitN(rest, "(item=", 2)[1], ") =>", 2)[0]
+		}
+		if strings.HasSuffix(line, "=> {") && (status == "ok" || strings.HasPrefix(status, "item-ok")) {
+			// A printed result (debug): compare its body too.
+			var body []string
+			for i++; i < len(lines) && lines[i] != "}"; i++ {
+				body = append(body, strings.TrimSpace(lines[i]))
+			}
+			status += " " + strings.Join(body, " ")
 		}
 		events[host] = append(events[host], event{task, status})
 		last = host

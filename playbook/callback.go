@@ -119,6 +119,15 @@ func (c *DefaultCallback) Warning(msg string) {
 
 func isDebug(t *Task) bool { return t != nil && t.Module == "debug" }
 
+// verboseAlways reports a result Ansible prints even without -v: debug's,
+// assert's, and any marked _ansible_verbose_always.
+func verboseAlways(t *Task, res modules.Result) bool {
+	if b, _ := res["_ansible_verbose_always"].(bool); b {
+		return true
+	}
+	return t != nil && (t.Module == "debug" || t.Module == "assert")
+}
+
 // TaskResult prints one host's result.
 func (c *DefaultCallback) TaskResult(host string, t *Task, st taskStatus, res modules.Result, ignored bool, fr *frame) {
 	c.mu.Lock()
@@ -147,8 +156,8 @@ func (c *DefaultCallback) TaskResult(host string, t *Task, st taskStatus, res mo
 		if hasItems {
 			return // items were printed as they came
 		}
-		if isDebug(t) || c.verbosity > 0 {
-			c.printf("%s: [%s] => %s\n", word, host, dumpFor(t, res, isDebug(t) || c.verbosity > 2))
+		if verboseAlways(t, res) || c.verbosity > 0 {
+			c.printf("%s: [%s] => %s\n", word, host, dumpFor(t, res, verboseAlways(t, res) || c.verbosity > 2))
 		} else {
 			c.printf("%s: [%s]\n", word, host)
 		}
@@ -175,8 +184,8 @@ func (c *DefaultCallback) ItemResult(host string, t *Task, st taskStatus, res mo
 		if st == statusChanged {
 			word = "changed"
 		}
-		if isDebug(t) || c.verbosity > 0 {
-			c.printf("%s: [%s] => %s => %s\n", word, host, item, dumpFor(t, res, isDebug(t) || c.verbosity > 2))
+		if verboseAlways(t, res) || c.verbosity > 0 {
+			c.printf("%s: [%s] => %s => %s\n", word, host, item, dumpFor(t, res, verboseAlways(t, res) || c.verbosity > 2))
 		} else {
 			c.printf("%s: [%s] => %s\n", word, host, item)
 		}

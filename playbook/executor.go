@@ -346,20 +346,24 @@ func (e *Executor) runBatch(ctx context.Context, play *Play, started *bool, host
 	for _, ref := range play.Roles {
 		addRole(ref.Role)
 	}
-	playFrame := &frame{kw: play.Keywords}
+	// Play vars have their own precedence level (below vars_files), so
+	// the play's frame does not carry them as block vars.
+	playKW := play.Keywords
+	playKW.Vars = nil
+	playFrame := &frame{kw: playKW}
 	for _, t := range play.Handlers {
 		pr.handlers = append(pr.handlers, &handlerRef{task: t, fr: playFrame})
 	}
 	for _, r := range pr.roles {
 		for _, t := range r.Handlers {
-			pr.handlers = append(pr.handlers, &handlerRef{task: t, fr: &frame{kw: play.Keywords, role: r}})
+			pr.handlers = append(pr.handlers, &handlerRef{task: t, fr: &frame{kw: playKW, role: r}})
 		}
 	}
 	// import_role handlers join the play's handlers too.
 	walkTasks(append(append(append([]*Task{}, play.PreTasks...), play.Tasks...), play.PostTasks...), func(t *Task) {
 		if t.Include == "import_role" && t.IncludeRole != nil && t.IncludeRole.Role != nil {
 			for _, h := range t.IncludeRole.Role.Handlers {
-				pr.handlers = append(pr.handlers, &handlerRef{task: h, fr: &frame{kw: play.Keywords, role: t.IncludeRole.Role}})
+				pr.handlers = append(pr.handlers, &handlerRef{task: h, fr: &frame{kw: playKW, role: t.IncludeRole.Role}})
 			}
 		}
 	})

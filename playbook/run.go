@@ -743,7 +743,7 @@ func (e *Executor) runIncludeRole(ctx context.Context, pr *playRun, t *Task, fr 
 				}
 			}
 			if !dup {
-				pr.handlers = append(pr.handlers, &handlerRef{task: hd, fr: &frame{kw: pr.play.Keywords, role: ref.Role}})
+				pr.handlers = append(pr.handlers, &handlerRef{task: hd, fr: &frame{kw: withoutVars(pr.play.Keywords), role: ref.Role}})
 			}
 		}
 	}
@@ -786,3 +786,8 @@ func (e *Executor) reportFailure(pr *playRun, t *Task, h *hostState, err error) 
 }
 
 func sortStrings(s []string) []string { sort.Strings(s); return s }
+
+func withoutVars(k Keywords) Keywords {
+	k.Vars = nil
+	return k
+}

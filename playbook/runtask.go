@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/ome/omeprov/connection"
+	"github.com/ome/omeprov/internal/keyorder"
 	"github.com/ome/omeprov/modules"
 	"github.com/ome/omeprov/template"
 )
@@ -679,13 +679,8 @@ func (e *Executor) loopItems(t *Task, fr *frame, scope map[string]any) ([]any, e
 		if !ok {
 			return nil, fmt.Errorf("with_dict expects a dict")
 		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		var out []any
-		for _, k := range keys {
+		for _, k := range keyorder.Keys(m) {
 			out = append(out, map[string]any{"key": k, "value": m[k]})
 		}
 		return out, nil
@@ -802,39 +797,46 @@ func subelements(v any) ([]any, error) {
 	case []any:
 		elems = x
 	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range keyorder.Keys(x) {
 			elems = append(elems, x[k])
 		}
 	default:
 		return nil, fmt.Errorf("subelements lookup expects a dictionary or list, got %T", args[0])
 	}
 	var out []any
+	path := strings.Split(key, ".")
 	for _, el := range elems {
 		m, ok := el.(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("subelements lookup expects a list of dictionaries")
 		}
+		// Ansible pops the subelement key out of the item it returns.
+		m = deepCopyMap(m)
+		parent := m
 		var cur any = m
-		for _, part := range strings.Split(key, ".") {
+		missing := false
+		for i, part := range path {
 			cm, ok := cur.(map[string]any)
 			if !ok {
-				cur = nil
+				missing = true
 				break
+			}
+			if i == len(path)-1 {
+				parent = cm
 			}
 			cur, ok = cm[part]
 			if !ok {
-				if skipMissing {
-					cur = nil
-					break
-				}
-				return nil, fmt.Errorf("could not find '%s' key in iterated item '%s'", key, stringOf(el))
+				missing = true
+				break
 			}
 		}
+		if missing {
+			if skipMissing {
+				continue
+			}
+			return nil, fmt.Errorf("could not find '%s' key in iterated item '%s'", key, pyStr(el))
+		}
+		delete(parent, path[len(path)-1])
 		if cur == nil {
 			continue
 		}
@@ -847,6 +849,18 @@ func subelements(v any) ([]any, error) {
 		}
 	}
 	return out, nil
+}
+
+func deepCopyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if mm, ok := v.(map[string]any); ok {
+			v = deepCopyMap(mm)
+		}
+		out[k] = v
+	}
+	keyorder.Record(out, keyorder.Keys(m))
+	return out
 }
 
 // sequence implements with_sequence: start=1 end=10 stride=1 format=%d
@@ -1044,6 +1058,7 @@ func markUnsafe(v any) any {
 		for k, x := range v {
 			out[k] = markUnsafe(x)
 		}
+		keyorder.Record(out, keyorder.Keys(v))
 		return out
 	case modules.Result:
 		return markUnsafe(map[string]any(v))

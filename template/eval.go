@@ -6,6 +6,8 @@ import (
 	"math"
 	"regexp"
 	"strings"
+
+	"github.com/ome/omeprov/internal/keyorder"
 )
 
 // frame is one Jinja2 scope of local names.
@@ -184,6 +186,7 @@ func (s *state) templateValue(v any, convert bool) (any, error) {
 			}
 			out[k] = r
 		}
+		keyorder.Record(out, keyorder.Keys(x))
 		return out, nil
 	case *Dict:
 		out := newDict()

@@ -3,10 +3,11 @@ package template
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/ome/omeprov/internal/keyorder"
 )
 
 // tuple is a Python tuple: it prints as (1, 2) and is never equal to a list.
@@ -233,13 +234,11 @@ func checkDefined(v any) error {
 	return nil
 }
 
+// sortedKeys gives a map's keys in the order they were written in YAML
+// when that is known (internal/keyorder), as a Python dict keeps them, and
+// sorted otherwise.
 func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return keyorder.Keys(m)
 }
 
 // dictItems returns the keys and a getter for a dict value.
@@ -618,12 +617,14 @@ func plain(v any) any {
 		for _, k := range x.keys {
 			out[k] = plain(x.m[k])
 		}
+		keyorder.Record(out, x.keys)
 		return out
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
 			out[k] = plain(e)
 		}
+		keyorder.Record(out, keyorder.Keys(x))
 		return out
 	}
 	return v

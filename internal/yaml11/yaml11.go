@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ome/omeprov/internal/keyorder"
 )
 
 // Error is a YAML problem at a place in a file.
@@ -168,6 +170,7 @@ func (c *converter) mapInto(out map[string]any, n *yaml.Node) error {
 			}
 		}
 	}
+	order := keyorder.Keys(out) // keys merged in come first
 	for i := 0; i < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
@@ -181,8 +184,12 @@ func (c *converter) mapInto(out map[string]any, n *yaml.Node) error {
 		if err != nil {
 			return err
 		}
+		if _, dup := out[key]; !dup {
+			order = append(order, key)
+		}
 		out[key] = val
 	}
+	keyorder.Record(out, order)
 	return nil
 }
 
