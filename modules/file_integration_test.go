@@ -644,3 +644,49 @@ func TestTempfileLocal(t *testing.T) {
 	res = fsRunLocal(t, nil, "tempfile", map[string]any{"prefix": "a/b"}, false, false, nil)
 	require.True(t, res.Failed())
 }
+
+// TestContentModulesWriteThroughLinks edits files through symbolic links:
+// the link stays, its target changes (copy replaces the link unless
+// follow is set), and a second run changes nothing.
+func TestContentModulesWriteThroughLinks(t *testing.T) {
+	fsNeed(t, false)
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real", "target.conf")
+	require.NoError(t, os.MkdirAll(filepath.Dir(target), 0o755))
+	require.NoError(t, os.WriteFile(target, []byte("a=1\n"), 0o640))
+	link := filepath.Join(dir, "link.conf")
+	require.NoError(t, os.Symlink("real/target.conf", link))
+	for _, step := range []struct {
+		module string
+		args   map[string]any
+	}{
+		{"lineinfile", map[string]any{"path": link, "line": "b=2"}},
+		{"blockinfile", map[string]any{"path": link, "block": "c=3"}},
+		{"replace", map[string]any{"path": link, "regexp": `^a=1$`, "replace": "a=9"}},
+		{"ini_file", map[string]any{"path": target, "section": "s", "option": "o", "value": "v"}},
+		{"copy", map[string]any{"dest": link, "content": "copied\n", "follow": true}},
+	} {
+		res := fsRunLocal(t, nil, step.module, step.args, false, false, nil)
+		require.True(t, res.Changed(), "%s: %v", step.module, res)
+		res = fsRunLocal(t, nil, step.module, step.args, false, false, nil)
+		require.False(t, res.Changed(), "%s second run: %v", step.module, res)
+		fi, err := os.Lstat(link)
+		require.NoError(t, err)
+		require.True(t, fi.Mode()&fs.ModeSymlink != 0, "%s keeps the link", step.module)
+		fi, err = os.Stat(target)
+		require.NoError(t, err)
+		require.Equal(t, fs.FileMode(0o640), fi.Mode().Perm(), "%s keeps the mode", step.module)
+	}
+	b, err := os.ReadFile(target)
+	require.NoError(t, err)
+	require.Equal(t, "copied\n", string(b))
+
+	res := fsRunLocal(t, nil, "copy", map[string]any{"dest": link, "content": "replaced\n"}, false, false, nil)
+	require.True(t, res.Changed())
+	fi, err := os.Lstat(link)
+	require.NoError(t, err)
+	require.True(t, fi.Mode().IsRegular(), "copy without follow replaces the link, as Ansible does")
+	b, err = os.ReadFile(target)
+	require.NoError(t, err)
+	require.Equal(t, "copied\n", string(b))
+}
