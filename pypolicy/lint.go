@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -103,7 +104,8 @@ func lintReleases(names []string) ([]*Release, error) {
 func loadFinding(path string, err error) Finding {
 	var ye *yaml11.Error
 	if errors.As(err, &ye) {
-		return Finding{File: ye.File, Line: ye.Line, Column: ye.Column, Rule: RuleYAML, Message: ye.Msg}
+		line, col := refineYAMLLine(ye)
+		return Finding{File: ye.File, Line: line, Column: col, Rule: RuleYAML, Message: ye.Msg}
 	}
 	var pe *playbook.Error
 	if errors.As(err, &pe) {
@@ -298,4 +300,29 @@ func WriteFindings(w io.Writer, findings []Finding, format string) error {
 		return enc.Encode(out)
 	}
 	return fmt.Errorf("lint: unknown format %q (want text or json)", format)
+}
+
+// refineYAMLLine finds the line of a YAML syntax error as Ansible names
+// it. The YAML parser often reports where the enclosing block starts;
+// the line of the problem is the end of the shortest prefix of the file
+// that fails with the same message. Its column is the line's first
+// non-blank character, as PyYAML reports it.
+func refineYAMLLine(ye *yaml11.Error) (int, int) {
+	b, err := os.ReadFile(ye.File)
+	if err != nil {
+		return ye.Line, ye.Column
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if len(lines) > 5000 {
+		return ye.Line, ye.Column
+	}
+	for k := max(ye.Line, 1); k <= len(lines); k++ {
+		_, perr := yaml11.Parse([]byte(strings.Join(lines[:k], "")), ye.File)
+		var pe *yaml11.Error
+		if errors.As(perr, &pe) && pe.Msg == ye.Msg {
+			l := lines[k-1]
+			return k, len(l) - len(strings.TrimLeft(l, " \t")) + 1
+		}
+	}
+	return ye.Line, ye.Column
 }

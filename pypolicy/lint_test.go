@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,20 +103,23 @@ func TestLintFindsViolationsAtTheirLines(t *testing.T) {
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
+// lintLoadCases are playbooks that do not load, with where and why.
+var lintLoadCases = []struct {
+	files map[string]string
+	file  string
+	line  int
+	rule  string
+	msg   string
+}{
+	{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - name: x\n      pip: name=[\n     bad: : :\n"}, "site.yml", 5, "yaml", "did not find expected '-' indicator"},
+	{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - debug:\n        msg: x\n    - pipp:\n        name: requests\n"}, "site.yml", 5, "unknown-module", "couldn't resolve module/action 'pipp'"},
+	{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - pip:\n        nme: requests\n"}, "site.yml", 3, "unknown-parameter", "Unsupported parameters for (pip) module: nme."},
+	{map[string]string{"site.yml": "- hosts: all\n  roles:\n    - common\n    - omero_nosuch_role\n", "roles/common/tasks/main.yml": "- debug: msg=x\n"}, "site.yml", 4, "undefined-role", "the role 'omero_nosuch_role' was not found"},
+	{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - import_tasks: other.yml\n", "other.yml": "- debug:\n    msg: x\n- apt:\n    name: x\n  bogus: 1\n"}, "other.yml", 5, "load", "'bogus' is not a valid attribute for a Task"},
+}
+
 func TestLintLoadProblems(t *testing.T) {
-	for _, tc := range []struct {
-		files map[string]string
-		file  string
-		line  int
-		rule  string
-		msg   string
-	}{
-		{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - name: x\n      pip: name=[\n     bad: : :\n"}, "site.yml", 2, "yaml", "did not find expected '-' indicator"},
-		{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - debug: msg=x\n    - pipp: name=requests\n"}, "site.yml", 4, "unknown-module", "couldn't resolve module/action 'pipp'"},
-		{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - pip:\n        nme: requests\n"}, "site.yml", 3, "unknown-parameter", "Unsupported parameters for (pip) module: nme."},
-		{map[string]string{"site.yml": "- hosts: all\n  roles:\n    - common\n    - omero_nosuch_role\n", "roles/common/tasks/main.yml": "- debug: msg=x\n"}, "site.yml", 4, "undefined-role", "the role 'omero_nosuch_role' was not found"},
-		{map[string]string{"site.yml": "- hosts: all\n  tasks:\n    - import_tasks: other.yml\n", "other.yml": "- debug: msg=x\n- apt: name=x\n  bogus: 1\n"}, "other.yml", 3, "load", "'bogus' is not a valid attribute for a Task"},
-	} {
+	for _, tc := range lintLoadCases {
 		dir := writeFiles(t, tc.files)
 		fs, err := pypolicy.Lint(filepath.Join(dir, "site.yml"), pypolicy.LintOptions{})
 		require.NoError(t, err)
@@ -140,4 +144,32 @@ func TestLintReleases(t *testing.T) {
 	fs, err = pypolicy.Lint(filepath.Join(dir, "missing.yml"), pypolicy.LintOptions{})
 	require.NoError(t, err)
 	require.Equal(t, "load", fs[0].Rule)
+}
+
+// TestLintLoadProblemsAgreeWithAnsible runs ansible-playbook --syntax-check
+// on the same playbooks: it must reject each one too, in the same file
+// and line. Left out: unknown parameters (Ansible finds them only when
+// the task runs), and an unknown task attribute, which Ansible words as
+// "conflicting action statements" at the task's first line where the
+// engine (playbook.Load) names the attribute's own line.
+func TestLintLoadProblemsAgreeWithAnsible(t *testing.T) {
+	if _, err := exec.LookPath("ansible-playbook"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("ansible-playbook is needed (apt-get install ansible-core)")
+		}
+		t.Skip("ansible-playbook is not installed (apt-get install ansible-core)")
+	}
+	for _, tc := range lintLoadCases {
+		if tc.rule == "unknown-parameter" || tc.rule == "load" {
+			continue
+		}
+		dir := writeFiles(t, tc.files)
+		cmd := exec.Command("ansible-playbook", "--syntax-check", "-i", "localhost,", filepath.Join(dir, "site.yml"))
+		cmd.Env = append(os.Environ(), "ANSIBLE_NOCOLOR=1", "ANSIBLE_LOCALHOST_WARNING=0", "HOME="+dir)
+		out, err := cmd.CombinedOutput()
+		require.Error(t, err, "%s", out)
+		text := strings.Join(strings.Fields(string(out)), " ")
+		require.Contains(t, text, filepath.Join(dir, tc.file), tc.rule)
+		require.Contains(t, text, "line "+itoa(tc.line), "%s: %s", tc.rule, text)
+	}
 }
