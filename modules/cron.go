@@ -421,7 +421,10 @@ func runCron(ctx context.Context, t *Task) (Result, error) {
 		changed = true
 	}
 	jobs, envs := c.names()
-	r := Result{"jobs": jobs, "envs": envs, "warnings": warnings, "changed": changed}
+	r := Result{"jobs": jobs, "envs": envs, "changed": changed}
+	if len(warnings) > 0 {
+		r["warnings"] = warnings // Ansible drops an empty list
+	}
 	if backup && !t.Check && changed {
 		res, err := t.ExecStdin(ctx, "f=$(mktemp \"${TMPDIR:-/tmp}/crontabXXXXXXXX\") && cat > \"$f\" && printf '%s' \"$f\"", c.Existing)
 		if err != nil {

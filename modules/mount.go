@@ -45,8 +45,8 @@ func escapeFstab(v string) string {
 // passno, fstab, boot, warnings, backup_file).
 type mountArgs struct {
 	Name, Src, Fstype, Opts, Dump, Passno, Fstab, Boot string
-	HasSrc                                            bool
-	Warnings                                          []string
+	HasSrc                                             bool
+	Warnings                                           []string
 }
 
 func mountArgsFrom(args map[string]any) mountArgs {

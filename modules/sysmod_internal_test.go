@@ -103,4 +103,3 @@ func (c *fakeCtl) Reconnect(ctx context.Context) (connection.Connection, error) 
 func fakeTask(f *fakeHost, module string, args map[string]any, check bool) *Task {
 	return &Task{Name: module, Module: module, Args: args, Conn: f, Check: check, Ctl: &fakeCtl{}, Host: "h"}
 }
-
