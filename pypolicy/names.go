@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"regexp"
 	"strings"
+
+	pep440 "github.com/aquasecurity/go-pep440-version"
 )
 
 var (
@@ -254,4 +256,49 @@ func stringList(v any) []string {
 		return out
 	}
 	return []string{fmt.Sprint(v)}
+}
+
+// upstreamVersion is the upstream part of a distribution package version:
+// without epoch ("1:"), release ("-1.el9", "-3+b2") and Debian repack
+// suffixes ("+dfsg", "+ds", "~").
+func upstreamVersion(v string) string {
+	if i := strings.IndexByte(v, ':'); i >= 0 {
+		v = v[i+1:]
+	}
+	if i := strings.LastIndexByte(v, '-'); i >= 0 {
+		v = v[:i]
+	}
+	if i := strings.IndexAny(v, "+~"); i >= 0 {
+		v = v[:i]
+	}
+	return v
+}
+
+// Satisfies reports whether a distribution package version meets r's
+// version specifiers (true when r has none or when either cannot be
+// read: only pip could tell).
+func (r Requirement) Satisfies(pkgVersion string) bool {
+	if r.Spec == "" {
+		return true
+	}
+	pv, err := pep440.Parse(upstreamVersion(pkgVersion))
+	if err != nil {
+		return true
+	}
+	for _, c := range strings.Split(r.Spec, ",") {
+		if strings.HasPrefix(c, "===") {
+			if strings.TrimPrefix(c, "===") != pv.String() {
+				return false
+			}
+			continue
+		}
+		ss, err := pep440.NewSpecifiers(c, pep440.WithPreRelease(true))
+		if err != nil {
+			return true
+		}
+		if !ss.Check(pv) {
+			return false
+		}
+	}
+	return true
 }

@@ -144,3 +144,18 @@ func FuzzParseRequirement(f *testing.F) {
 		ParseRelease("x", s)
 	})
 }
+
+func TestSatisfies(t *testing.T) {
+	for _, c := range []struct {
+		spec, version string
+		want          bool
+	}{
+		{"", "1:2.0-1", true}, {">=2", "2.28.1+dfsg-1", true}, {">=2,<3", "1:3.0.1-1.el9", false},
+		{"==2.25.1", "2.25.1-8.el9", true}, {"~=1.24", "1:1.24.2-1+deb12u1", true}, {">5", "6.0-3+b2", true},
+		{"<5", "6.0-3+b2", false}, {"===2.0", "2.0-1", true}, {">=1", "not a version", true},
+	} {
+		require.Equal(t, c.want, Requirement{Name: "x", Spec: c.spec}.Satisfies(c.version), "%s %s", c.spec, c.version)
+	}
+	require.Equal(t, "2.28.1", upstreamVersion("2.28.1+dfsg-1"))
+	require.Equal(t, "3.2.19", upstreamVersion("3:3.2.19-1+deb12u2"))
+}

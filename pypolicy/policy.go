@@ -604,8 +604,12 @@ func (p *Policy) checkPip(ctx context.Context, info playbook.TaskInfo, mt *modul
 	var msgs []string
 	for _, r := range bad {
 		pr := found[r.Name]
-		msgs = append(msgs, fmt.Sprintf("%s: pip would install %s into the %s, but the distribution packages it: %s. Install %s with %s instead (or pip into a virtualenv).",
-			at, r.Name, target, pr.describe(), pr.Package, pr.Manager))
+		m := fmt.Sprintf("%s: pip would install %s into the %s, but the distribution packages it: %s. Install %s with %s instead (or pip into a virtualenv).",
+			at, r.Name, target, pr.describe(), pr.Package, pr.Manager)
+		if !r.Satisfies(pr.Version) {
+			m += fmt.Sprintf(" Note: %s %s does not meet %s%s.", pr.Package, pr.Version, r.Name, r.Spec)
+		}
+		msgs = append(msgs, m)
 	}
 	switch mode {
 	case Enforce:
@@ -640,6 +644,11 @@ func (p *Policy) checkPip(ctx context.Context, info playbook.TaskInfo, mt *modul
 		names2 = append(names2, x.(string))
 	}
 	did := fmt.Sprintf("python policy (fix): %s: installed %s with %s instead of pip", at, strings.Join(names2, ", "), mgr)
+	for _, r := range bad {
+		if pr := found[r.Name]; !r.Satisfies(pr.Version) {
+			did += fmt.Sprintf(" (%s %s does not meet %s%s)", pr.Package, pr.Version, r.Name, r.Spec)
+		}
+	}
 	if dres.Failed() {
 		out := modules.Result{"failed": true, "changed": dres.Changed(), "python_policy": "fix",
 			"msg": fmt.Sprintf("python policy (fix): %s: installing %s with %s failed: %v", at, strings.Join(names2, ", "), mgr, dres["msg"])}

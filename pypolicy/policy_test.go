@@ -159,3 +159,12 @@ func TestNoPackageSystemIsUnchecked(t *testing.T) {
 	require.Nil(t, res)
 	require.Equal(t, pypolicy.Unchecked, p.Entries()[0].Outcome)
 }
+
+func TestViolationNotesAnUnmetVersion(t *testing.T) {
+	conn := modtest.New(&modtest.Reply{Match: `repoquery`, Stdout: repoqueryRequests})
+	p := pypolicy.New(pypolicy.Enforce, nil)
+	res, err := p.BeforeTask(context.Background(), info, task(conn, "pip", rpmFacts, nil, map[string]any{"name": "requests", "version": "2.31.0"}))
+	require.NoError(t, err)
+	require.True(t, res.Failed())
+	require.Contains(t, res["msg"], "Note: python3-requests 2.25.1-8.el9 does not meet requests==2.31.0.")
+}
