@@ -21,10 +21,10 @@ func rebootSpec() Spec {
 			"post_reboot_delay": {Type: "int", Default: 0},
 			"reboot_timeout":    {Type: "int", Default: 600},
 			"connect_timeout":   {Type: "int"},
-			"test_command":      {Type: "str", Default: "whoami"},
+			"test_command":      {Type: "str"},
 			"msg":               {Type: "str", Default: "Reboot initiated by Ansible"},
 			"search_paths":      {Type: "list", Elements: "str", Default: []any{"/sbin", "/bin", "/usr/sbin", "/usr/bin", "/usr/local/sbin"}},
-			"boot_time_command": {Type: "str", Default: "cat /proc/sys/kernel/random/boot_id"},
+			"boot_time_command": {Type: "str"},
 			"reboot_command":    {Type: "str"},
 		},
 		CheckMode: true,
@@ -35,8 +35,9 @@ func init() { Register("reboot", rebootSpec(), ModuleFunc(runReboot)) }
 
 // rebootCommand builds the shutdown command line: reboot_command as given,
 // else shutdown found in the search paths with the delay in minutes (as
-// Ansible rounds pre_reboot_delay down to minutes for Linux and macOS).
-func rebootCommand(custom string, paths []string, preDelay int, msg string) string {
+// Ansible rounds pre_reboot_delay down to minutes): "-r N" on Linux,
+// "-r +N" on macOS (system is uname -s).
+func rebootCommand(custom, system string, paths []string, preDelay int, msg string) string {
 	if custom != "" {
 		return custom
 	}
@@ -48,7 +49,11 @@ func rebootCommand(custom string, paths []string, preDelay int, msg string) stri
 	b.WriteString(`; do if [ -x "$d/shutdown" ]; then s="$d/shutdown"; break; fi; done; `)
 	b.WriteString(`if [ -z "$s" ]; then echo "Unable to find command \"shutdown\" in search paths" >&2; exit 127; fi; `)
 	minutes := preDelay / 60
-	b.WriteString(`"$s" -r +` + strconv.Itoa(minutes) + " " + connection.Quote(msg))
+	plus := ""
+	if system == "Darwin" {
+		plus = "+"
+	}
+	b.WriteString(`"$s" -r ` + plus + strconv.Itoa(minutes) + " " + connection.Quote(msg))
 	return b.String()
 }
 
@@ -57,9 +62,17 @@ func runReboot(ctx context.Context, t *Task) (Result, error) {
 	if t.Check {
 		return Result{"changed": true, "elapsed": 0, "rebooted": true}, nil
 	}
+	res, err := t.Exec(ctx, "uname -s")
+	if err != nil {
+		return nil, fmt.Errorf("reboot: %w", err)
+	}
+	system := strings.TrimSpace(string(res.Stdout))
 	bootCmd, _ := fa.str("boot_time_command")
 	if bootCmd == "" {
 		bootCmd = "cat /proc/sys/kernel/random/boot_id"
+		if system == "Darwin" {
+			bootCmd = "who -b"
+		}
 	}
 	testCmd, _ := fa.str("test_command")
 	if testCmd == "" {
@@ -80,7 +93,7 @@ func runReboot(ctx context.Context, t *Task) (Result, error) {
 		return Result{"failed": true, "changed": false, "rebooted": false, "msg": m,
 			"elapsed": int(time.Since(start).Seconds())}, nil
 	}
-	res, err := t.Exec(ctx, bootCmd)
+	res, err = t.Exec(ctx, bootCmd)
 	if err != nil {
 		return nil, fmt.Errorf("reboot: %w", err)
 	}
@@ -88,7 +101,7 @@ func runReboot(ctx context.Context, t *Task) (Result, error) {
 		return fail(fmt.Sprintf("Failed to get boot time: %s", strings.TrimSpace(string(res.Stdout)+string(res.Stderr))))
 	}
 	before := strings.TrimSpace(string(res.Stdout))
-	res, err = t.Exec(ctx, rebootCommand(custom, paths, fa.integer("pre_reboot_delay", 0), msg))
+	res, err = t.Exec(ctx, rebootCommand(custom, system, paths, fa.integer("pre_reboot_delay", 0), msg))
 	// A lost connection here is the reboot starting.
 	if err == nil && res.ExitCode != 0 {
 		return Result{"failed": true, "changed": false, "rebooted": false, "start": start.UTC().Format("2006-01-02 15:04:05.000000"),

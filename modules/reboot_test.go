@@ -25,8 +25,9 @@ func rebootTask(t *testing.T, first, after *modtest.Conn, args map[string]any) *
 
 func TestRebootWaitsForNewBootID(t *testing.T) {
 	first := modtest.New(
+		&modtest.Reply{Match: `^uname -s$`, Stdout: "Linux\n"},
 		&modtest.Reply{Match: `^cat /proc/sys/kernel/random/boot_id$`, Stdout: "aaaa\n", Times: 1},
-		&modtest.Reply{Match: `shutdown" -r \+1 'going down; now'$`, Err: errors.New("connection lost")},
+		&modtest.Reply{Match: `shutdown" -r 1 'going down; now'$`, Err: errors.New("connection lost")},
 	)
 	// The host answers with the old id first (shutdown not done yet), then
 	// fails the test command once, then is up.
@@ -43,14 +44,15 @@ func TestRebootWaitsForNewBootID(t *testing.T) {
 	require.Equal(t, true, r["rebooted"], "%v", r)
 	require.True(t, r.Changed())
 	cmds := first.Commands()
-	require.Len(t, cmds, 2)
-	require.Contains(t, cmds[1], `for d in /sbin /bin /usr/sbin /usr/bin /usr/local/sbin;`)
+	require.Len(t, cmds, 3)
+	require.Contains(t, cmds[2], `for d in /sbin /bin /usr/sbin /usr/bin /usr/local/sbin;`)
 	require.Equal(t, []string{"cat /proc/sys/kernel/random/boot_id", "cat /proc/sys/kernel/random/boot_id", "whoami", "whoami"}, after.Commands())
 	require.Same(t, after, task.Conn, "the task continues on the new connection")
 }
 
 func TestRebootTimesOut(t *testing.T) {
 	first := modtest.New(
+		&modtest.Reply{Match: `^uname -s$`, Stdout: "Linux\n"},
 		&modtest.Reply{Match: `boot_id`, Stdout: "aaaa\n"},
 		&modtest.Reply{Match: `shutdown`},
 	)
@@ -65,20 +67,20 @@ func TestRebootTimesOut(t *testing.T) {
 func TestRebootFailures(t *testing.T) {
 	e, _ := modules.Lookup("reboot")
 	// shutdown missing from the search paths
-	c := modtest.New(&modtest.Reply{Match: `boot_id`, Stdout: "aaaa\n"},
+	c := modtest.New(&modtest.Reply{Match: `^uname -s$`, Stdout: "Linux\n"}, &modtest.Reply{Match: `boot_id`, Stdout: "aaaa\n"},
 		&modtest.Reply{Match: `shutdown`, ExitCode: 127, Stderr: `Unable to find command "shutdown" in search paths`})
 	r, err := e.Module.Run(context.Background(), rebootTask(t, c, c, map[string]any{}))
 	require.NoError(t, err)
 	require.True(t, r.Failed())
 	require.Contains(t, r["msg"], "Reboot command failed")
 	// no boot id
-	c = modtest.New(&modtest.Reply{Match: `boot_id`, ExitCode: 1, Stderr: "no such file"})
+	c = modtest.New(&modtest.Reply{Match: `^uname -s$`, Stdout: "Linux\n"}, &modtest.Reply{Match: `boot_id`, ExitCode: 1, Stderr: "no such file"})
 	r, err = e.Module.Run(context.Background(), rebootTask(t, c, c, map[string]any{}))
 	require.NoError(t, err)
 	require.True(t, r.Failed())
 	require.Contains(t, r["msg"], "Failed to get boot time")
 	// a custom command and boot time command are used as given
-	c = modtest.New(&modtest.Reply{Match: `^uptime -s$`, Stdout: "1\n", Times: 1}, &modtest.Reply{Match: `^uptime -s$`, Stdout: "2\n"},
+	c = modtest.New(&modtest.Reply{Match: `^uname -s$`, Stdout: "Linux\n"}, &modtest.Reply{Match: `^uptime -s$`, Stdout: "1\n", Times: 1}, &modtest.Reply{Match: `^uptime -s$`, Stdout: "2\n"},
 		&modtest.Reply{Match: `^systemctl reboot$`}, &modtest.Reply{Match: `^true$`})
 	r, err = e.Module.Run(context.Background(), rebootTask(t, c, c, map[string]any{"boot_time_command": "uptime -s", "reboot_command": "systemctl reboot", "test_command": "true", "reboot_timeout": 5}))
 	require.NoError(t, err)
@@ -91,4 +93,12 @@ func TestRebootFailures(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, modules.Result{"changed": true, "elapsed": 0, "rebooted": true}, r)
 	require.Empty(t, c.Commands())
+
+	// macOS: who -b, and shutdown's delay with a plus
+	c = modtest.New(&modtest.Reply{Match: `^uname -s$`, Stdout: "Darwin\n"},
+		&modtest.Reply{Match: `^who -b$`, Stdout: "reboot ~ Jan 1 10:00\n", Times: 1}, &modtest.Reply{Match: `^who -b$`, Stdout: "reboot ~ Jan 2 11:00\n"},
+		&modtest.Reply{Match: `shutdown" -r \+0 'Reboot initiated by Ansible'$`}, &modtest.Reply{Match: `^whoami$`})
+	r, err = e.Module.Run(context.Background(), rebootTask(t, c, c, map[string]any{"reboot_timeout": 5}))
+	require.NoError(t, err)
+	require.False(t, r.Failed(), "%v", r)
 }
