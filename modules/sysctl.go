@@ -184,10 +184,8 @@ func runSysctl(ctx context.Context, t *Task) (Result, error) {
 		return sysFail("Failed to open %s: %s", file, strings.TrimSpace(string(res.Stderr)))
 	}
 	p := planSysctl(name, value, state, reload, set, proc, string(res.Stdout))
+	// ansible.posix.sysctl returns no diff, even with --diff.
 	r := Result{"changed": p.Changed}
-	if t.Diff && p.WriteFile {
-		r["diff"] = Diff{Before: string(res.Stdout), After: p.Content, BeforeHeader: file, AfterHeader: file}
-	}
 	if t.Check {
 		return r, nil
 	}
