@@ -223,6 +223,9 @@ func TestPgParseUserPrivs(t *testing.T) {
 		{"table", "products", []string{"INSERT", "SELECT"}},
 		{"table", "s.t", []string{"DELETE", "INSERT", "REFERENCES", "SELECT", "TRIGGER", "TRUNCATE", "UPDATE"}},
 	}, p)
+	p2, err := pgParseUserPrivs("CONNECT/TEMP", "acme")
+	require.NoError(t, err)
+	require.Equal(t, []pgUserPriv{{"database", "acme", []string{"TEMPORARY"}}}, p2, "the last token for an object wins, as in the collection")
 	_, err = pgParseUserPrivs("CONNECT,FLY", "acme")
 	require.EqualError(t, err, "Invalid privs specified for database: FLY")
 	stmts, err := pgUserPrivStmts("u", p[:2], []map[string]bool{{"CONNECT": true}, {"INSERT": true, "SELECT": true}}, true)

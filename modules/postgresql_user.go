@@ -391,7 +391,18 @@ func pgParseUserPrivs(privs, db string) ([]pgUserPriv, error) {
 			p.Privs = append(p.Privs, k)
 		}
 		sort.Strings(p.Privs)
-		out = append(out, p)
+		// As in the collection's dict by type and name, a later token
+		// for the same object replaces an earlier one ("CONNECT/TEMP"
+		// asks for TEMPORARY only).
+		replaced := false
+		for i := range out {
+			if out[i].Type == p.Type && out[i].Name == p.Name {
+				out[i], replaced = p, true
+			}
+		}
+		if !replaced {
+			out = append(out, p)
+		}
 	}
 	return out, nil
 }
