@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -167,4 +169,35 @@ func TestViolationNotesAnUnmetVersion(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, res.Failed())
 	require.Contains(t, res["msg"], "Note: python3-requests 2.25.1-8.el9 does not meet requests==2.31.0.")
+}
+
+// TestConcurrentHosts runs the hook for many hosts at once, as forks do.
+func TestConcurrentHosts(t *testing.T) {
+	p := pypolicy.New(pypolicy.Warn, &bytes.Buffer{})
+	done := make(chan struct{})
+	for i := 0; i < 8; i++ {
+		go func(i int) {
+			defer func() { done <- struct{}{} }()
+			conn := modtest.New(&modtest.Reply{Match: `repoquery`, Stdout: repoqueryRequests})
+			in := info
+			in.Host = fmt.Sprintf("h%d", i)
+			mt := task(conn, "pip", rpmFacts, nil, map[string]any{"name": "requests"})
+			res, err := p.BeforeTask(context.Background(), in, mt)
+			if err == nil && res == nil {
+				p.AfterTask(context.Background(), in, mt, modules.Result{"changed": true})
+			}
+		}(i)
+	}
+	for i := 0; i < 8; i++ {
+		<-done
+	}
+	for i := 0; i < 8; i++ {
+		require.Equal(t, pypolicy.Counts{Violations: 1, Warned: 1}, p.HostCounts(fmt.Sprintf("h%d", i)))
+	}
+	var out bytes.Buffer
+	p.Report(&out)
+	require.Equal(t, 8, strings.Count(out.String(), "[VIOLATION]"))
+	out.Reset()
+	p.Report(&out) // each playbook reports its own tasks
+	require.Empty(t, out.String())
 }
