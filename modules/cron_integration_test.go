@@ -43,7 +43,7 @@ func installCron(t *testing.T, root string) {
 		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(filepath.Join(root, "tmp", filepath.Base(deb)), b, 0o644))
 	}
-	res, err := (&testroot.Chroot{Root: root}).Exec(context.Background(), "dpkg -i /tmp/*.deb && rm /tmp/*.deb", nil)
+	res, err := (&testroot.Chroot{Root: root}).Exec(context.Background(), "dpkg -i /tmp/sensible-utils_*.deb /tmp/cron-daemon-common_*.deb && dpkg -i /tmp/cron_*.deb && rm /tmp/*.deb", nil)
 	require.NoError(t, err)
 	require.Equal(t, 0, res.ExitCode, "%s", res.Stderr)
 }
