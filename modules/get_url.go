@@ -189,12 +189,15 @@ printf 'RC %s\nW ' "$rc"; cat "$d/w"; echo; sed 's/^/H /' "$d/h"; sed 's/^/E /' 
 		for _, k := range names {
 			a = append(a, "--header="+connection.Quote(k+": "+req.Headers[k]))
 		}
+		pre := ""
 		if req.Body != nil {
-			a = append(a, "--body-file=/dev/stdin")
+			// wget wants a file it can size, not a pipe.
+			pre = `cat > "$d/in"` + "\n"
+			a = append(a, `--body-file="$d/in"`)
 		}
 		a = append(a, "--", connection.Quote(req.URL))
 		return `d=$(mktemp -d) || exit 1; trap 'rm -rf "$d"' EXIT
-` + strings.Join(a, " ") + ` 2> "$d/e"; rc=$?
+` + pre + strings.Join(a, " ") + ` 2> "$d/e"; rc=$?
 printf 'RC %s\nW - 0 -\n' "$rc"; sed -n 's/^  //p' "$d/e" | sed 's/^/H /'; grep -v '^  ' "$d/e" | sed 's/^/E /'
 ` + bodyTail(req)
 	}

@@ -5,6 +5,7 @@ package modules_test
 // host).
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/hex"
@@ -209,4 +210,36 @@ func TestURI(t *testing.T) {
 	require.Equal(t, -1, r["status"])
 	r = localRun(t, "uri", map[string]any{"url": srv.URL, "method": "get; rm"}, false)
 	require.Equal(t, "Parameter 'method' needs to be a single word in uppercase, like GET or POST.", r["msg"])
+}
+
+// wgetConn makes the HTTP client's tool detection answer wget, so the
+// requests run with the host's real GNU wget.
+type wgetConn struct{ connection.Connection }
+
+func (c wgetConn) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
+	if strings.Contains(cmd, "command -v curl") {
+		return &connection.Result{Stdout: []byte("wget\n")}, nil
+	}
+	return c.Connection.Exec(ctx, cmd, opts)
+}
+
+func TestGetURLWithWget(t *testing.T) {
+	sysNeed(t, "wget")
+	srv, _ := httpServer(t)
+	conn := wgetConn{connection.Local()}
+	dest := filepath.Join(t.TempDir(), "f.txt")
+	args := map[string]any{"url": srv.URL + "/file.txt", "dest": dest}
+	r := sysRun(t, conn, "get_url", args, false, nil)
+	require.True(t, r.Changed(), "%v", r)
+	b, _ := os.ReadFile(dest)
+	require.Equal(t, "hello omeprov\n", string(b))
+	r = sysRun(t, conn, "get_url", args, false, nil)
+	require.False(t, r.Changed(), "same content: %v", r)
+	r = sysRun(t, conn, "get_url", map[string]any{"url": srv.URL + "/nosuch", "dest": dest + ".x"}, false, nil)
+	require.True(t, r.Failed())
+	require.Equal(t, 404, r["status_code"])
+	r = sysRun(t, conn, "uri", map[string]any{"url": srv.URL + "/api", "method": "POST", "body": "a=b", "return_content": true}, false, nil)
+	require.False(t, r.Failed(), "%v", r)
+	require.Equal(t, "POST", r["json"].(map[string]any)["method"])
+	require.Equal(t, "a=b", r["json"].(map[string]any)["body"])
 }
