@@ -258,9 +258,6 @@ func parseDNFArgs(args map[string]any) (*dnfOptions, error) {
 	if o.List != "" && len(o.Names) > 0 {
 		return nil, fmt.Errorf("parameters are mutually exclusive: name|list")
 	}
-	if o.List == "" && len(o.Names) == 0 && !o.UpdateCache && !o.Autoremove {
-		return nil, fmt.Errorf("one of the following is required: name, list, update_cache")
-	}
 	return o, nil
 }
 

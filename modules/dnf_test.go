@@ -94,8 +94,9 @@ func TestParseDNFArgs(t *testing.T) {
 	o, err = parseDNFArgs(map[string]any{"autoremove": true})
 	require.NoError(t, err)
 	require.Equal(t, "absent", o.State)
-	_, err = parseDNFArgs(map[string]any{})
-	require.Error(t, err)
+	o, err = parseDNFArgs(map[string]any{}) // ansible: name defaults to [], "Nothing to do"
+	require.NoError(t, err)
+	require.Empty(t, o.Names)
 	_, err = parseDNFArgs(map[string]any{"name": "foo", "state": "bogus"})
 	require.Error(t, err)
 	// odd types never panic
