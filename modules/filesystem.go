@@ -9,6 +9,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -39,6 +40,7 @@ var fsKinds = map[string]fsKind{
 	"ocfs2":       {"Ocfs2", "mkfs.ocfs2", []string{"-Fx"}, "", "", nil, false},
 	"LVM2_member": {"LVM", "pvcreate", []string{"-f"}, "pvs", "pvresize", nil, false},
 	"swap":        {"Swap", "mkswap", []string{"-f"}, "", "", nil, false},
+	"ufs":         {"UFS", "newfs", nil, "", "", nil, false},
 }
 
 // fsKindKey maps a type to its class (ext4dev is ext4's class), for "same
@@ -56,7 +58,7 @@ func filesystemSpec() Spec {
 			types = append(types, k)
 		}
 	}
-	types = append(types, "ufs")
+	sort.Strings(types)
 	return Spec{
 		Params: map[string]Param{
 			"state":    {Type: "str", Default: "present", Choices: []string{"present", "absent"}},
@@ -188,9 +190,14 @@ func runFilesystem(ctx context.Context, t *Task) (Result, error) {
 		return Result{"changed": false, "msg": msg}, nil
 	}
 	run := func(argv []string) (string, Result, error) {
-		res, err := t.Exec(ctx, "LANG=C LC_ALL=C LC_MESSAGES=C "+quoteWords(argv))
+		tool := connection.Quote(argv[0])
+		res, err := t.Exec(ctx, "command -v "+tool+" >/dev/null 2>&1 || { printf '%s' \"$PATH\" >&2; exit 127; }; LANG=C LC_ALL=C LC_MESSAGES=C "+quoteWords(argv))
 		if err != nil {
 			return "", nil, fmt.Errorf("filesystem: %w", err)
+		}
+		if res.ExitCode == 127 {
+			return "", Result{"failed": true, "changed": false,
+				"msg": fmt.Sprintf("Failed to find required executable \"%s\" in paths: %s", argv[0], string(res.Stderr))}, nil
 		}
 		if res.ExitCode != 0 {
 			return "", Result{"failed": true, "changed": false, "cmd": strings.Join(argv, " "), "rc": res.ExitCode,
