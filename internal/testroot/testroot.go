@@ -28,7 +28,7 @@ import (
 // Packages are included in every root.
 var Packages = []string{
 	"openssh-server", "sudo", "python3", "python3-venv", "python3-pip",
-	"python3-setuptools", "python3-wheel", "dnf", "rpm", "iproute2", "procps",
+	"python3-setuptools", "python3-wheel", "dnf", "dnf-plugins-core", "rpm", "iproute2", "procps",
 }
 
 // CacheDir holds the tarballs; it outlives one test run on purpose.
