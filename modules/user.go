@@ -8,6 +8,7 @@ package modules
 import (
 	"context"
 	"fmt"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -46,7 +47,7 @@ func userSpec() Spec {
 			"ssh_key_bits":        {Type: "int", Default: 0},
 			"ssh_key_type":        {Type: "str", Default: "rsa"},
 			"ssh_key_file":        {Type: "path"},
-			"ssh_key_comment":     {Type: "str", Default: "ansible-generated on $HOSTNAME"},
+			"ssh_key_comment":     {Type: "str"},
 			"ssh_key_passphrase":  {Type: "str", NoLog: true},
 			"update_password":     {Type: "str", Default: "always", Choices: []string{"always", "on_create"}},
 			"expires":             {Type: "float"},
@@ -659,7 +660,7 @@ func runCmds(ctx context.Context, t *Task, cmds []string) (int, string, string, 
 
 func runUser(ctx context.Context, t *Task) (Result, error) {
 	u := userArgsFrom(t.Args)
-	for _, k := range []string{"generate_ssh_key", "password_expire_max", "password_expire_min", "login_class", "profile", "authorization", "role", "seuser"} {
+	for _, k := range []string{"password_expire_max", "password_expire_min", "login_class", "profile", "authorization", "role", "seuser"} {
 		if v, ok := t.Args[k]; ok && v != nil && v != false {
 			return Failf("omeprov's user module does not support %s", k), nil
 		}
@@ -804,8 +805,87 @@ func runUser(ctx context.Context, t *Task) (Result, error) {
 				r["changed"] = true
 			}
 		}
+		if fileArgs(t.Args).boolean("generate_ssh_key", false) {
+			fr, err := userSSHKey(ctx, t, info, r)
+			if err != nil || fr != nil {
+				return fr, err
+			}
+		}
 	}
 	return withWarnings(r), nil
+}
+
+// userSSHKey generates the user's SSH key as Ansible's ssh_key_gen does
+// (never over an existing key unless force), then reports its file,
+// fingerprint and public key.
+func userSSHKey(ctx context.Context, t *Task, info *sysUser, r Result) (Result, error) {
+	fa := fileArgs(t.Args)
+	typ, _ := fa.str("ssh_key_type")
+	if typ == "" {
+		typ = "rsa"
+	}
+	file, _ := fa.str("ssh_key_file")
+	if file == "" {
+		file = ".ssh/id_" + typ
+	}
+	if !strings.HasPrefix(file, "/") {
+		file = info.Home + "/" + file
+	}
+	comment, ok := fa.str("ssh_key_comment")
+	if !ok {
+		res, err := t.Exec(ctx, "uname -n")
+		if err != nil {
+			return nil, err
+		}
+		comment = "ansible-generated on " + strings.TrimSpace(string(res.Stdout))
+	}
+	pass, _ := fa.str("ssh_key_passphrase")
+	dir := path.Dir(file)
+	ids := strconv.Itoa(info.UID) + ":" + strconv.Itoa(info.GID)
+	res, err := t.Exec(ctx, "if [ -e "+connection.Quote(file)+" ]; then echo key; fi; if [ -d "+connection.Quote(dir)+" ]; then echo dir; fi")
+	if err != nil {
+		return nil, err
+	}
+	have := string(res.Stdout)
+	exists := strings.Contains(have, "key")
+	if exists && !fa.boolean("force", false) {
+		r["ssh_key_file"] = file
+	} else if t.Check {
+		r["changed"] = true
+		r["ssh_key_file"] = file
+		return nil, nil
+	} else {
+		argv := []string{"ssh-keygen", "-q", "-t", typ}
+		if bits := fa.integer("ssh_key_bits", 0); bits > 0 {
+			argv = append(argv, "-b", strconv.Itoa(bits))
+		}
+		argv = append(argv, "-C", comment, "-f", file, "-N", pass)
+		cmd := ""
+		if !strings.Contains(have, "dir") {
+			cmd = "mkdir -m 700 -- " + connection.Quote(dir) + " && chown " + ids + " " + connection.Quote(dir) + " && "
+		}
+		if exists {
+			cmd += "rm -f -- " + connection.Quote(file) + " " + connection.Quote(file+".pub") + " && "
+		}
+		cmd += quoteWords(argv) + " </dev/null && chown " + ids + " " + connection.Quote(file) + " " + connection.Quote(file+".pub")
+		res, err := t.Exec(ctx, cmd)
+		if err != nil {
+			return nil, err
+		}
+		if res.ExitCode != 0 {
+			return Result{"failed": true, "changed": false, "name": info.Name, "msg": string(res.Stderr), "rc": res.ExitCode}, nil
+		}
+		r["changed"] = true
+	}
+	res, err = t.Exec(ctx, "ssh-keygen -l -f "+connection.Quote(file)+"; echo ---; cat -- "+connection.Quote(file+".pub"))
+	if err != nil {
+		return nil, err
+	}
+	fp, pub, _ := strings.Cut(string(res.Stdout), "---\n")
+	r["ssh_fingerprint"] = strings.TrimSpace(fp)
+	r["ssh_key_file"] = file
+	r["ssh_public_key"] = strings.TrimSpace(pub)
+	return nil, nil
 }
 
 // userEnsureHome creates a missing home directory from the skeleton and
