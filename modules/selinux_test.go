@@ -64,9 +64,6 @@ func TestSeParseProbe(t *testing.T) {
 	require.Error(t, err)
 }
 
-
-
-
 // FuzzSeParsers feeds the SELinux listing parsers anything: no panic.
 func FuzzSeParsers(f *testing.F) {
 	f.Add("a b c", "x")
