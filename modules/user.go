@@ -74,6 +74,8 @@ type sysUser struct {
 	Home    string
 	Shell   string
 	Expire  int // shadow's expire field in days since the epoch; -1 when unset
+	MinDays int // shadow's minimum password age; -1 when unset
+	MaxDays int // shadow's maximum password age; -1 when unset
 }
 
 // sysGroup is one group entry.
@@ -171,15 +173,17 @@ func parseAccounts(name, out string) (*sysAccounts, error) {
 			if err1 != nil || err2 != nil {
 				return nil, fmt.Errorf("passwd entry of %s: bad ids in %q", name, rest)
 			}
-			a.User = &sysUser{Name: f[0], Hash: f[1], UID: uid, GID: gid, Comment: f[4], Home: f[5], Shell: f[6], Expire: -1}
+			a.User = &sysUser{Name: f[0], Hash: f[1], UID: uid, GID: gid, Comment: f[4], Home: f[5], Shell: f[6], Expire: -1, MinDays: -1, MaxDays: -1}
 		case "S":
 			f := strings.Split(rest, ":")
 			if len(f) < 8 || f[0] != name || a.User == nil {
 				continue
 			}
 			a.User.Hash = f[1]
-			if n, err := strconv.Atoi(f[7]); err == nil {
-				a.User.Expire = n
+			for i, p := range map[int]*int{7: &a.User.Expire, 3: &a.User.MinDays, 4: &a.User.MaxDays} {
+				if n, err := strconv.Atoi(f[i]); err == nil {
+					*p = n
+				}
 			}
 		case "G":
 			f := strings.Split(rest, ":")
@@ -660,7 +664,7 @@ func runCmds(ctx context.Context, t *Task, cmds []string) (int, string, string, 
 
 func runUser(ctx context.Context, t *Task) (Result, error) {
 	u := userArgsFrom(t.Args)
-	for _, k := range []string{"password_expire_max", "password_expire_min", "login_class", "profile", "authorization", "role", "seuser"} {
+	for _, k := range []string{"login_class", "profile", "authorization", "role", "seuser"} {
 		if v, ok := t.Args[k]; ok && v != nil && v != false {
 			return Failf("omeprov's user module does not support %s", k), nil
 		}
@@ -805,6 +809,18 @@ func runUser(ctx context.Context, t *Task) (Result, error) {
 				r["changed"] = true
 			}
 		}
+		if argv := userChageArgv(t.Args, info); argv != nil {
+			r["changed"] = true
+			if !t.Check {
+				rc, _, se, err := runCmds(ctx, t, []string{quoteWords(argv)})
+				if err != nil {
+					return nil, fmt.Errorf("user: %w", err)
+				}
+				if rc != 0 {
+					return withWarnings(fail(se, rc)), nil
+				}
+			}
+		}
 		if fileArgs(t.Args).boolean("generate_ssh_key", false) {
 			fr, err := userSSHKey(ctx, t, info, r)
 			if err != nil || fr != nil {
@@ -813,6 +829,27 @@ func runUser(ctx context.Context, t *Task) (Result, error) {
 		}
 	}
 	return withWarnings(r), nil
+}
+
+// userChageArgv is set_password_expire's chage command, nil when the
+// password ages are as asked.
+func userChageArgv(args map[string]any, info *sysUser) []string {
+	argv := []string{"chage"}
+	fa := fileArgs(args)
+	if v, ok := args["password_expire_min"]; ok && v != nil {
+		if n := fa.integer("password_expire_min", 0); n != info.MinDays {
+			argv = append(argv, "-m", strconv.Itoa(n))
+		}
+	}
+	if v, ok := args["password_expire_max"]; ok && v != nil {
+		if n := fa.integer("password_expire_max", 0); n != info.MaxDays {
+			argv = append(argv, "-M", strconv.Itoa(n))
+		}
+	}
+	if len(argv) == 1 {
+		return nil
+	}
+	return append(argv, info.Name)
 }
 
 // userSSHKey generates the user's SSH key as Ansible's ssh_key_gen does

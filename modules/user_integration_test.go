@@ -142,7 +142,7 @@ func sysAgreeRoots(t *testing.T, module string, steps []sysStep, stateCmd string
 	}
 }
 
-const userStateCmd = `getent passwd omeu1 omeu2 omeu3 omesys; getent group omeg1 omeg2 omeu1 omeu2 sudo; ls -d /home/ome* /srv/omehome* 2>/dev/null; ls -la /home/omeu3 /home/omeu3/.ssh 2>/dev/null | awk '{print $1, $3, $4, $NF}' | grep -v ' \.\.$'; cut -d' ' -f3- /home/omeu3/.ssh/id_ed25519.pub 2>/dev/null; true`
+const userStateCmd = `getent passwd omeu1 omeu2 omeu3 omesys; getent group omeg1 omeg2 omeu1 omeu2 sudo; ls -d /home/ome* /srv/omehome* 2>/dev/null; ls -la /home/omeu3 /home/omeu3/.ssh 2>/dev/null | awk '{print $1, $3, $4, $NF}' | grep -v ' \.\.$'; cut -d' ' -f3- /home/omeu3/.ssh/id_ed25519.pub 2>/dev/null; getent shadow omeu3 | cut -d: -f4,5; true`
 
 func TestUserAgreesWithAnsible(t *testing.T) {
 	steps := []sysStep{
@@ -194,6 +194,10 @@ func TestUserModuleAgreesWithAnsible(t *testing.T) {
 		{map[string]any{"name": "omeu3", "generate_ssh_key": true, "ssh_key_type": "ed25519", "ssh_key_comment": "omeu3 key"}, false},
 		{map[string]any{"name": "omeu3", "generate_ssh_key": true, "ssh_key_type": "ed25519", "ssh_key_comment": "omeu3 key"}, false},
 		{map[string]any{"name": "omeu3", "generate_ssh_key": true, "ssh_key_type": "ed25519", "ssh_key_file": "/home/omeu3/k; x"}, false},
+		{map[string]any{"name": "omeu3", "password_expire_max": 90, "password_expire_min": 1}, true},
+		{map[string]any{"name": "omeu3", "password_expire_max": 90, "password_expire_min": 1}, false},
+		{map[string]any{"name": "omeu3", "password_expire_max": 90, "password_expire_min": 1}, false},
+		{map[string]any{"name": "omeu3", "password_expire_max": 30}, false},
 		{map[string]any{"name": "x; touch /tmp/pwned", "state": "absent"}, false},
 	}
 	sysAgree(t, "user", steps, userStateCmd+"; test -e /tmp/pwned && echo PWNED; true", "uid", "group", "home", "shell", "comment", "groups", "name", "state", "system", "create_home", "append", "move_home")

@@ -21,7 +21,7 @@ G 1234:x:3000:
 func TestParseAccounts(t *testing.T) {
 	a, err := parseAccounts("omeu1", accountsOut)
 	require.NoError(t, err)
-	require.Equal(t, &sysUser{Name: "omeu1", Hash: "!$6$salt$hash", UID: 2101, GID: 2101, Comment: "Ome U1,,,", Home: "/home/omeu1", Shell: "/bin/sh", Expire: -1}, a.User)
+	require.Equal(t, &sysUser{Name: "omeu1", Hash: "!$6$salt$hash", UID: 2101, GID: 2101, Comment: "Ome U1,,,", Home: "/home/omeu1", Shell: "/bin/sh", Expire: -1, MinDays: 0, MaxDays: 99999}, a.User)
 	require.Equal(t, []string{"sudo"}, a.memberOf("omeu1"))
 	require.Equal(t, "users", a.group("100").Name, "a number is a gid first")
 	require.Equal(t, 3000, a.group("1234").GID, "then a name")
@@ -141,4 +141,11 @@ func TestUserAndGroupOnFake(t *testing.T) {
 	v, _ = Validate("group", groupSpec(), map[string]any{"name": "omeu1", "non_unique": true})
 	r, _ = runGroup(context.Background(), fakeTask(f, "group", v, false))
 	require.Equal(t, "non_unique is True but all of the following are missing: gid", r["msg"])
+}
+
+func TestUserChage(t *testing.T) {
+	info := &sysUser{Name: "u", MinDays: 0, MaxDays: 99999}
+	require.Nil(t, userChageArgv(map[string]any{"password_expire_min": 0, "password_expire_max": 99999}, info))
+	require.Equal(t, []string{"chage", "-m", "1", "-M", "90", "u"}, userChageArgv(map[string]any{"password_expire_min": 1, "password_expire_max": 90}, info))
+	require.Equal(t, []string{"chage", "-M", "90", "u"}, userChageArgv(map[string]any{"password_expire_max": 90}, info))
 }
