@@ -11,6 +11,7 @@ import (
 
 	"github.com/ome/omeprov/internal/udiff"
 	"github.com/ome/omeprov/modules"
+	"github.com/ome/omeprov/template"
 )
 
 // Callback receives the events of a run, as Ansible's callback plugins do.
@@ -169,7 +170,7 @@ func (c *DefaultCallback) ItemResult(host string, t *Task, st taskStatus, res mo
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.printDiff(res)
-	item := "(item=" + pyStr(label) + ")"
+	item := "(item=" + template.PyStr(label) + ")"
 	switch st {
 	case statusFailed:
 		c.printf("failed: [%s] %s => %s\n", host, item, dumpResult(res, false))

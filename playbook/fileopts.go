@@ -1,10 +1,6 @@
 package playbook
 
 import (
-	"fmt"
-	"sort"
-	"strings"
-
 	"github.com/ome/omeprov/template"
 )
 
@@ -39,45 +35,4 @@ func fileOptions(opts map[string]any) template.FileOptions {
 		o.LstripBlocks = truthy(v)
 	}
 	return o
-}
-
-// pyStr renders a value as Python's str() does (for item labels).
-func pyStr(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case nil, bool, int, int64, float64:
-		return stringOf(v)
-	}
-	return pyRepr(v)
-}
-
-func pyRepr(v any) string {
-	switch v := v.(type) {
-	case string:
-		if strings.Contains(v, "'") && !strings.Contains(v, `"`) {
-			return `"` + strings.ReplaceAll(v, `\`, `\\`) + `"`
-		}
-		return "'" + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), "'", `\'`) + "'"
-	case []any:
-		parts := make([]string, len(v))
-		for i, x := range v {
-			parts[i] = pyRepr(x)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
-	case map[string]any:
-		keys := make([]string, 0, len(v))
-		for k := range v {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = pyRepr(k) + ": " + pyRepr(v[k])
-		}
-		return "{" + strings.Join(parts, ", ") + "}"
-	case nil, bool:
-		return stringOf(v)
-	}
-	return fmt.Sprint(v)
 }

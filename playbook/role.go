@@ -43,6 +43,27 @@ var roleRefKeys = map[string]bool{"role": true, "name": true, "tasks_from": true
 	"vars_from": true, "defaults_from": true, "public": true, "allow_duplicates": true, "apply": true,
 	"rolespec_validate": true, "src": true, "version": true, "scm": true}
 
+// setOption sets one of the options a role reference shares between
+// roles: entries and include_role/import_role (name and the *_from files);
+// it reports whether k was one.
+func (ref *RoleRef) setOption(k string, v any) bool {
+	switch k {
+	case "name":
+		ref.Name = stringOf(v)
+	case "tasks_from":
+		ref.TasksFrom = stringOf(v)
+	case "handlers_from":
+		ref.HandlersFrom = stringOf(v)
+	case "vars_from":
+		ref.VarsFrom = stringOf(v)
+	case "defaults_from":
+		ref.DefaultsFrom = stringOf(v)
+	default:
+		return false
+	}
+	return true
+}
+
 func parseRoleRef(n *yaml.Node, file string) (*RoleRef, error) {
 	ref := &RoleRef{Pos: posOf(file, n), Params: map[string]any{}}
 	val, err := yaml11.Value(n, file)
@@ -61,16 +82,10 @@ func parseRoleRef(n *yaml.Node, file string) (*RoleRef, error) {
 		ref.Keywords = kw
 		for k, x := range v {
 			switch {
-			case k == "role" || k == "name":
-				ref.Name = stringOf(x)
-			case k == "tasks_from":
-				ref.TasksFrom = stringOf(x)
-			case k == "handlers_from":
-				ref.HandlersFrom = stringOf(x)
-			case k == "vars_from":
-				ref.VarsFrom = stringOf(x)
-			case k == "defaults_from":
-				ref.DefaultsFrom = stringOf(x)
+			case k == "role" || ref.setOption(k, x):
+				if k == "role" {
+					ref.Name = stringOf(x)
+				}
 			case k == "vars":
 				// role: x, vars: {...} are role params in Ansible's loading
 				if m, ok := x.(map[string]any); ok {
@@ -350,18 +365,9 @@ func (l *loader) loadInclude(t *Task, ctx *loadCtx) error {
 	case "include_role", "import_role":
 		ref := &RoleRef{Pos: t.Pos, Params: map[string]any{}}
 		for k, v := range t.Args {
-			switch k {
-			case "name":
-				ref.Name = stringOf(v)
-			case "tasks_from":
-				ref.TasksFrom = stringOf(v)
-			case "handlers_from":
-				ref.HandlersFrom = stringOf(v)
-			case "vars_from":
-				ref.VarsFrom = stringOf(v)
-			case "defaults_from":
-				ref.DefaultsFrom = stringOf(v)
-			case "public", "allow_duplicates", "apply", "rolespec_validate":
+			switch {
+			case ref.setOption(k, v):
+			case k == "public" || k == "allow_duplicates" || k == "apply" || k == "rolespec_validate":
 			default:
 				return errorf(t.Pos, "Invalid options for %s: %s", t.Module, k)
 			}

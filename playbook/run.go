@@ -11,6 +11,7 @@ import (
 
 	"github.com/ome/omeprov/connection"
 	"github.com/ome/omeprov/modules"
+	"github.com/ome/omeprov/template"
 )
 
 // taskStatus is the outcome of a task on one host.
@@ -667,7 +668,7 @@ func (e *Executor) runIncludeTasks(ctx context.Context, pr *playRun, t *Task, fr
 		}
 		label := ""
 		if g.hasItem {
-			label = " => (item=" + pyStr(g.item) + ")"
+			label = " => (item=" + template.PyStr(g.item) + ")"
 		}
 		cb.Included(path+label, g.hosts)
 		runs = append(runs, loaded{g, path, tasks})

@@ -834,7 +834,7 @@ func subelements(v any) ([]any, error) {
 			if skipMissing {
 				continue
 			}
-			return nil, fmt.Errorf("could not find '%s' key in iterated item '%s'", key, pyStr(el))
+			return nil, fmt.Errorf("could not find '%s' key in iterated item '%s'", key, template.PyStr(el))
 		}
 		delete(parent, path[len(path)-1])
 		if cur == nil {
