@@ -24,7 +24,9 @@ type Callback interface {
 	ItemResult(host string, t *Task, st taskStatus, res modules.Result, label any, ignored bool)
 	Unreachable(host string, res modules.Result)
 	Retry(host string, t *Task, attempt, left int, res modules.Result)
-	Included(file string, hosts []string)
+	// Included says a file was included for hosts; item is the loop
+	// item's label, "" outside a loop.
+	Included(file string, hosts []string, item string)
 	Warning(msg string)
 	Recap(stats map[string]Stats)
 }
@@ -94,12 +96,11 @@ func (c *DefaultCallback) TaskStart(name string, handler bool) {
 }
 
 // Included prints "included: FILE for HOSTS".
-func (c *DefaultCallback) Included(file string, hosts []string) {
+func (c *DefaultCallback) Included(file string, hosts []string, item string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	file, item, _ := strings.Cut(file, " => ")
 	if item != "" {
-		item = " => " + item
+		item = " => (item=" + item + ")"
 	}
 	c.printf("included: %s for %s%s\n", file, strings.Join(hosts, ", "), item)
 }

@@ -49,8 +49,8 @@ func (r *recorder) Unreachable(host string, res modules.Result) {
 func (r *recorder) Retry(host string, t *Task, attempt, left int, res modules.Result) {
 	r.add(func(c Callback) { c.Retry(host, t, attempt, left, res) })
 }
-func (r *recorder) Included(file string, hosts []string) {
-	r.add(func(c Callback) { c.Included(file, hosts) })
+func (r *recorder) Included(file string, hosts []string, item string) {
+	r.add(func(c Callback) { c.Included(file, hosts, item) })
 }
 
 // orderedOutput releases per-host recorders in host order as hosts finish.

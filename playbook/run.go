@@ -668,9 +668,9 @@ func (e *Executor) runIncludeTasks(ctx context.Context, pr *playRun, t *Task, fr
 		}
 		label := ""
 		if g.hasItem {
-			label = " => (item=" + template.PyStr(g.item) + ")"
+			label = template.PyStr(g.item)
 		}
-		cb.Included(path+label, g.hosts)
+		cb.Included(path, g.hosts, label)
 		runs = append(runs, loaded{g, path, tasks})
 	}
 	for _, r := range runs {
