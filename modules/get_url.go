@@ -511,19 +511,10 @@ func runGetURL(ctx context.Context, t *Task) (Result, error) {
 	}
 	if destIsDir {
 		dest = path.Join(dest, responseFilename(resp, urlStr))
+		// As Ansible, the named file is then compared by checksum.
 		if df, err = fsStat(ctx, t, dest); err != nil {
 			removeTmp()
 			return nil, fmt.Errorf("get_url: %w", err)
-		}
-		if df.Exists && !force {
-			removeTmp()
-			changed, err := fsSetAttrs(ctx, t, df, attrs, true, nil)
-			if err != nil {
-				return sysFail("%s", err.Error())
-			}
-			r := Result{"changed": changed, "dest": dest, "url": urlStr, "msg": "file already exists"}
-			fsAddPathInfo(ctx, t, r, dest)
-			return r, nil
 		}
 	}
 	srcSum, err := fsChecksum(ctx, t, tmp)
