@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -369,16 +370,8 @@ func pgResultKeys(r map[string]any) []string {
 		}
 		keys = append(keys, k)
 	}
-	sortStrs(keys)
+	sort.Strings(keys)
 	return keys
-}
-
-func sortStrs(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // pgQueryWords is each query's words, sorted, with prefix replaced.
@@ -392,7 +385,7 @@ func pgQueryWords(queries any, prefix string) [][]string {
 	}
 	for _, q := range list {
 		w := strings.Fields(strings.ReplaceAll(fmt.Sprint(q), prefix, "P_"))
-		sortStrs(w)
+		sort.Strings(w)
 		out = append(out, w)
 	}
 	return out
