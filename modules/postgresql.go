@@ -145,10 +145,9 @@ func conninfoValue(v string) string {
 	return "'" + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), "'", `\'`) + "'"
 }
 
-// command is the shell command line that runs psql; the SQL (after the
-// password line) comes on standard input.
-func (c *pgConn) command() string {
-	// libpq reads these from the environment; none is secret.
+// sslEnv is the libpq environment for the SSL options (none is secret),
+// as a prefix of a command line.
+func (c *pgConn) sslEnv() string {
 	var env []string
 	set := func(k, v string) {
 		if v != "" {
@@ -159,9 +158,16 @@ func (c *pgConn) command() string {
 	set("PGSSLROOTCERT", c.CACert)
 	set("PGSSLCERT", c.Cert)
 	set("PGSSLKEY", c.Key)
-	// The conninfo string carries the connection; dbname= in it makes
-	// psql read it as a connection string, so no value can be taken for
-	// an option.
+	if len(env) == 0 {
+		return ""
+	}
+	return "export " + strings.Join(env, " ") + "; "
+}
+
+// conninfo is the libpq connection string for c (without the password).
+// Given as psql's or pg_dump's dbname, it makes them read it as a
+// connection string, so that no value can be taken for an option.
+func (c *pgConn) conninfo() string {
 	info := []string{"dbname=" + conninfoValue(c.DB), "user=" + conninfoValue(c.User),
 		"port=" + strconv.Itoa(c.Port)}
 	host := c.Host
@@ -179,13 +185,16 @@ func (c *pgConn) command() string {
 	for _, k := range keys {
 		info = append(info, k+"="+conninfoValue(c.Params[k]))
 	}
-	psql := "psql -X -q -A -t -z -0 -v ON_ERROR_STOP=1 -d " + connection.Quote(strings.Join(info, " "))
+	return strings.Join(info, " ")
+}
+
+// command is the shell command line that runs psql; the SQL (after the
+// password line) comes on standard input.
+func (c *pgConn) command() string {
+	psql := "psql -X -q -A -t -z -0 -v ON_ERROR_STOP=1 -d " + connection.Quote(c.conninfo())
 	line := "IFS= read -r PGPASSWORD || exit 2; "
 	line += `if [ -n "$PGPASSWORD" ]; then export PGPASSWORD; else unset PGPASSWORD; fi; `
-	if len(env) > 0 {
-		line += strings.Join(env, " ") + " "
-	}
-	return line + "exec " + psql
+	return line + c.sslEnv() + "exec " + psql
 }
 
 // pgError is a statement's failure as psql reported it.

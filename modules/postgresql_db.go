@@ -2,14 +2,20 @@ package modules
 
 // The postgresql_db module, as community.postgresql.postgresql_db (2.4):
 // databases created, altered (owner, connection limit, tablespace),
-// renamed and dropped through psql on the host. dump and restore are not
-// implemented.
+// renamed and dropped through psql on the host, dumped with pg_dump and
+// restored with psql or pg_restore (the format and compression chosen by
+// the target's suffix, as the collection does). target_opts and
+// dump_extra_args are split into words at blanks and each word quoted,
+// where the collection hands them to a shell.
 
 import (
 	"context"
 	"fmt"
+	"path"
 	"strconv"
 	"strings"
+
+	"github.com/ome/omeprov/connection"
 )
 
 func postgresqlDBSpec() Spec {
@@ -155,7 +161,11 @@ func runPostgresqlDB(ctx context.Context, t *Task) (Result, error) {
 	}
 	switch state {
 	case "dump", "restore":
-		return Failf("omeprov's postgresql_db does not support state=%s", state), nil
+		if t.Check {
+			// The collection's check mode reports no change for these.
+			return Result{"changed": false, "db": a.DB, "executed_commands": []string{}}, nil
+		}
+		return pgDumpRestore(ctx, t, state, a.DB, target)
 	case "rename":
 		if target == "" {
 			return Failf(`The "target" option must be defined when the "rename" option is used.`), nil
@@ -259,4 +269,82 @@ func runPostgresqlDB(ctx context.Context, t *Task) (Result, error) {
 func mustIdent(s string) string {
 	v, _ := pgIdent(strings.ReplaceAll(s, "\x00", ""))
 	return v
+}
+
+// pgDumpCommand builds the shell command for state=dump or restore of db
+// to or from target, as db_dump and db_restore choose it by the target's
+// suffix. The connection comes from c (its password is read from stdin by
+// the caller's prefix).
+func pgDumpCommand(state string, c *pgConn, target string, targetOpts, extraArgs []string) string {
+	q := connection.Quote
+	ext := path.Ext(target)
+	info := c.conninfo()
+	if state == "dump" {
+		argv := []string{"pg_dump", "--dbname=" + info}
+		switch ext {
+		case ".tar":
+			argv = append(argv, "--format=t")
+		case ".pgc":
+			argv = append(argv, "--format=c")
+		case ".dir":
+			argv = append(argv, "--format=d")
+		}
+		argv = append(argv, extraArgs...)
+		argv = append(argv, targetOpts...)
+		comp := map[string]string{".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}[ext]
+		switch {
+		case comp != "":
+			// Dump to a temporary file first, so that pg_dump's failure
+			// is the command's (sh has no pipefail).
+			return `tmp=$(mktemp) || exit 1; ` + quoteWords(argv) + ` > "$tmp" && ` + comp + ` -c < "$tmp" > ` + q(target) + `; rc=$?; rm -f "$tmp"; exit $rc`
+		case ext == ".dir":
+			return quoteWords(argv) + " -f " + q(target)
+		default:
+			return quoteWords(argv) + " > " + q(target)
+		}
+	}
+	argv := []string{"psql", "--dbname=" + info}
+	in := " < " + q(target)
+	switch ext {
+	case ".sql":
+		argv, in = append(argv, "--file="+target), ""
+	case ".tar", ".pgc", ".dir":
+		format := map[string]string{".tar": "--format=Tar", ".pgc": "--format=Custom", ".dir": "--format=Directory"}[ext]
+		argv = []string{"pg_restore", "--dbname=" + info, format}
+		if ext == ".dir" {
+			argv = append(argv, targetOpts...)
+			return quoteWords(append(argv, target))
+		}
+	}
+	argv = append(argv, targetOpts...)
+	if cat := map[string]string{".gz": "zcat", ".bz2": "bzcat", ".xz": "xzcat"}[ext]; cat != "" {
+		return cat + " " + q(target) + " | " + quoteWords(argv)
+	}
+	return quoteWords(argv) + in
+}
+
+// pgDumpRestore runs state=dump or restore.
+func pgDumpRestore(ctx context.Context, t *Task, state, db, target string) (Result, error) {
+	fa := fileArgs(t.Args)
+	if target == "" {
+		target = db + ".sql"
+	}
+	c, err := pgConnFrom(t.Args, db)
+	if err != nil {
+		return Failf("%v", err), nil
+	}
+	opts, _ := fa.str("target_opts")
+	extra, _ := fa.str("dump_extra_args")
+	cmd := pgDumpCommand(state, c, target, strings.Fields(opts), strings.Fields(extra))
+	line := "IFS= read -r PGPASSWORD || exit 2; " +
+		`if [ -n "$PGPASSWORD" ]; then export PGPASSWORD; else unset PGPASSWORD; fi; ` + c.sslEnv() + cmd
+	res, err := t.ExecStdin(ctx, line, c.Password+"\n")
+	if err != nil {
+		return nil, fmt.Errorf("postgresql_db: %w", err)
+	}
+	so, se := string(res.Stdout), string(res.Stderr)
+	if res.ExitCode != 0 {
+		return Result{"failed": true, "changed": false, "msg": se, "stdout": so, "rc": res.ExitCode, "cmd": cmd}, nil
+	}
+	return Result{"changed": true, "msg": so, "stderr": se, "rc": 0, "cmd": cmd, "executed_commands": []string{cmd}}, nil
 }

@@ -390,3 +390,28 @@ func pgQueryWords(queries any, prefix string) [][]string {
 	}
 	return out
 }
+
+// TestPostgresqlDumpRestore dumps a database with pg_dump (plain, gzip
+// and custom format) and restores it into a new one.
+func TestPostgresqlDumpRestore(t *testing.T) {
+	sock, port := pgCluster(t)
+	h := &pgHarness{t: t, socket: sock, port: port}
+	require.True(t, h.run("postgresql_db", map[string]any{"name": "src"}, false).Changed())
+	h.sql("src", "CREATE TABLE t (v text); INSERT INTO t VALUES ('it''s here')")
+	for i, target := range []string{sock + "/d.sql", sock + "/d.sql.gz", sock + "/d.pgc"} {
+		r := h.run("postgresql_db", map[string]any{"name": "src", "state": "dump", "target": target}, true)
+		require.False(t, r.Changed(), "check mode: %v", r)
+		r = h.run("postgresql_db", map[string]any{"name": "src", "state": "dump", "target": target}, false)
+		require.True(t, r.Changed(), "%v", r)
+		require.False(t, r.Failed(), "%v", r)
+		dst := fmt.Sprintf("dst%d", i)
+		require.True(t, h.run("postgresql_db", map[string]any{"name": dst}, false).Changed())
+		r = h.run("postgresql_db", map[string]any{"name": dst, "state": "restore", "target": target}, false)
+		require.True(t, r.Changed(), "%v", r)
+		require.False(t, r.Failed(), "%v", r)
+		require.Equal(t, "it's here", h.sql(dst, "SELECT v FROM t"), target)
+	}
+	r := h.run("postgresql_db", map[string]any{"name": "nosuch", "state": "dump", "target": sock + "/x.sql"}, false)
+	require.True(t, r.Failed())
+	require.Contains(t, r["msg"], `database "nosuch" does not exist`)
+}

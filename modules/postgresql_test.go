@@ -300,3 +300,21 @@ func TestPgPrivsRequestErrors(t *testing.T) {
 	require.Equal(t, []string{"d"}, req.Objs)
 	require.Equal(t, []string{"CONNECT", "TEMP"}, req.Privs)
 }
+
+func TestPgDumpCommand(t *testing.T) {
+	c := &pgConn{DB: "acme", User: "postgres", Port: 5432, Params: map[string]string{}}
+	info := `'--dbname=dbname='"'"'acme'"'"' user='"'"'postgres'"'"' port=5432'`
+	for _, tc := range []struct{ state, target, want string }{
+		{"dump", "/b/acme.sql", "pg_dump " + info + " > /b/acme.sql"},
+		{"dump", "/b/acme.tar", "pg_dump " + info + " --format=t > /b/acme.tar"},
+		{"dump", "/b/acme.dir", "pg_dump " + info + " --format=d -f /b/acme.dir"},
+		{"dump", "/b/a b.sql.gz", `tmp=$(mktemp) || exit 1; pg_dump ` + info + ` > "$tmp" && gzip -c < "$tmp" > '/b/a b.sql.gz'; rc=$?; rm -f "$tmp"; exit $rc`},
+		{"restore", "/b/acme.sql", "psql " + strings.Replace(info, "'--dbname", "'--dbname", 1) + " --file=/b/acme.sql"},
+		{"restore", "/b/acme.pgc", "pg_restore " + info + " --format=Custom < /b/acme.pgc"},
+		{"restore", "/b/acme.sql.xz", "xzcat /b/acme.sql.xz | psql " + info},
+		{"restore", "/b/acme.dump", "psql " + info + " < /b/acme.dump"},
+	} {
+		require.Equal(t, tc.want, pgDumpCommand(tc.state, c, tc.target, nil, nil), tc.target)
+	}
+	require.Equal(t, "pg_dump "+info+" --no-owner ';rm' > x.sql", pgDumpCommand("dump", c, "x.sql", []string{";rm"}, []string{"--no-owner"}))
+}
