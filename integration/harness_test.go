@@ -179,7 +179,8 @@ func parseRun(out string) (map[string][]event, map[string]string) {
 			continue
 		}
 		if m := includeRe.FindStringSubmatch(line); m != nil {
-			for _, host := range strings.Split(m[2], ", ") {
+			hostList, _, _ := strings.Cut(m[2], " => (item=")
+			for _, host := range strings.Split(hostList, ", ") {
 				events[host] = append(events[host], event{task, "included " + filepath.Base(m[1])})
 			}
 			continue
