@@ -5,7 +5,8 @@ package modules
 // with lvextend/lvreduce, removed with lvremove and (de)activated with
 // lvchange, read with vgs and lvs. In check mode the commands run with
 // --test, as Ansible's do. Every value is quoted; opts is split into
-// words at blanks and each word quoted.
+// words as Python's shlex.split does (as Ansible's run_command reads it)
+// and each word quoted.
 
 import (
 	"context"
@@ -377,12 +378,17 @@ func runLvol(ctx context.Context, t *Task) (Result, error) {
 	fa := fileArgs(t.Args)
 	s := func(k string) string { v, _ := fa.str(k); return v }
 	a := lvolArgs{VG: s("vg"), LV: s("lv"), Snapshot: s("snapshot"), Thinpool: s("thinpool"), State: s("state"),
-		Opts: strings.Fields(s("opts")), PVs: strings.Fields(strings.ReplaceAll(s("pvs"), ",", " ")),
+		PVs: strings.Fields(strings.ReplaceAll(s("pvs"), ",", " ")),
 		Force: fa.boolean("force", false), Shrink: fa.boolean("shrink", true), Active: fa.boolean("active", true),
 		Resizefs: fa.boolean("resizefs", false)}
 	if a.State == "" {
 		a.State = "present"
 	}
+	opts, err := lvolSplit(s("opts"))
+	if err != nil {
+		return Failf("opts: %v", err), nil
+	}
+	a.Opts = opts
 	if a.LV == "" && a.Thinpool == "" {
 		return Failf("one of the following is required: lv, thinpool"), nil
 	}
@@ -494,4 +500,64 @@ func runLvol(ctx context.Context, t *Task) (Result, error) {
 		}
 	}
 	return Result{"changed": was || changed, "vg": a.VG, "lv": step.LV.Name, "size": step.LV.Size}, nil
+}
+
+// lvolSplit splits an options string into words as Python's
+// shlex.split (POSIX mode) does, which is how Ansible's run_command reads
+// a command given as a string: blanks separate words, single quotes keep
+// everything, double quotes keep everything but \" and \\, and a
+// backslash outside quotes escapes the next character.
+func lvolSplit(s string) ([]string, error) {
+	var (
+		words []string
+		cur   strings.Builder
+		in    bool
+	)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if in {
+				words = append(words, cur.String())
+				cur.Reset()
+				in = false
+			}
+		case c == '\'':
+			in = true
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, fmt.Errorf("No closing quotation")
+			}
+			cur.WriteString(s[i+1 : i+1+j])
+			i += j + 1
+		case c == '"':
+			in = true
+			for i++; ; i++ {
+				if i >= len(s) {
+					return nil, fmt.Errorf("No closing quotation")
+				}
+				if s[i] == '"' {
+					break
+				}
+				if s[i] == '\\' && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\\') {
+					i++
+				}
+				cur.WriteByte(s[i])
+			}
+		case c == '\\':
+			in = true
+			if i+1 >= len(s) {
+				return nil, fmt.Errorf("No escaped character")
+			}
+			i++
+			cur.WriteByte(s[i])
+		default:
+			in = true
+			cur.WriteByte(c)
+		}
+	}
+	if in {
+		words = append(words, cur.String())
+	}
+	return words, nil
 }

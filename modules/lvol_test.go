@@ -138,3 +138,24 @@ func FuzzLvolParsers(f *testing.F) {
 		lvolParseSize(size)
 	})
 }
+
+// TestLvolSplit compares with Python's shlex.split on the same strings
+// (its results recorded here).
+func TestLvolSplit(t *testing.T) {
+	for in, want := range map[string][]string{
+		"--addtag a":       {"--addtag", "a"},
+		"--addtag 'a b'":   {"--addtag", "a b"},
+		`-a "x \" y" z\ w`: {"-a", `x " y`, "z w"},
+		"":                 nil,
+		"  -Wi  --yes ":    {"-Wi", "--yes"},
+		"a'b'c":            {"abc"},
+	} {
+		got, err := lvolSplit(in)
+		require.NoError(t, err, in)
+		require.Equal(t, want, got, in)
+	}
+	for _, bad := range []string{"'open", `"open`, `trail\`} {
+		_, err := lvolSplit(bad)
+		require.Error(t, err, bad)
+	}
+}

@@ -5,8 +5,8 @@ package modules
 // renamed and dropped through psql on the host, dumped with pg_dump and
 // restored with psql or pg_restore (the format and compression chosen by
 // the target's suffix, as the collection does). target_opts and
-// dump_extra_args are split into words at blanks and each word quoted,
-// where the collection hands them to a shell.
+// dump_extra_args are split into words as a shell would (lvolSplit) and
+// each word quoted, where the collection hands them to a shell.
 
 import (
 	"context"
@@ -335,7 +335,15 @@ func pgDumpRestore(ctx context.Context, t *Task, state, db, target string) (Resu
 	}
 	opts, _ := fa.str("target_opts")
 	extra, _ := fa.str("dump_extra_args")
-	cmd := pgDumpCommand(state, c, target, strings.Fields(opts), strings.Fields(extra))
+	optWords, err := lvolSplit(opts)
+	if err != nil {
+		return Failf("target_opts: %v", err), nil
+	}
+	extraWords, err := lvolSplit(extra)
+	if err != nil {
+		return Failf("dump_extra_args: %v", err), nil
+	}
+	cmd := pgDumpCommand(state, c, target, optWords, extraWords)
 	line := "IFS= read -r PGPASSWORD || exit 2; " +
 		`if [ -n "$PGPASSWORD" ]; then export PGPASSWORD; else unset PGPASSWORD; fi; ` + c.sslEnv() + cmd
 	res, err := t.ExecStdin(ctx, line, c.Password+"\n")
