@@ -378,7 +378,7 @@ func runLvol(ctx context.Context, t *Task) (Result, error) {
 	fa := fileArgs(t.Args)
 	s := func(k string) string { v, _ := fa.str(k); return v }
 	a := lvolArgs{VG: s("vg"), LV: s("lv"), Snapshot: s("snapshot"), Thinpool: s("thinpool"), State: s("state"),
-		PVs: strings.Fields(strings.ReplaceAll(s("pvs"), ",", " ")),
+		PVs:   strings.Fields(strings.ReplaceAll(s("pvs"), ",", " ")),
 		Force: fa.boolean("force", false), Shrink: fa.boolean("shrink", true), Active: fa.boolean("active", true),
 		Resizefs: fa.boolean("resizefs", false)}
 	if a.State == "" {
