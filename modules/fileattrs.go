@@ -325,14 +325,23 @@ func fsParseStat(p, out string) (*fsInfo, error) {
 }
 
 // fsStat looks at p on the host.
+// Until the module runs another command or writes a file, a second look
+// at the same path is answered from what the first one saw.
 func fsStat(ctx context.Context, t *Task, p string) (*fsInfo, error) {
-	res, err := t.Exec(ctx, fsStatCommand(p))
+	if out, ok := t.stats[p]; ok {
+		return fsParseStat(p, out)
+	}
+	res, err := t.Conn.Exec(ctx, fsStatCommand(p), &connection.ExecOptions{Become: t.Become, Env: t.Env})
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", p, err)
 	}
 	if res.ExitCode != 0 {
 		return nil, fmt.Errorf("stat %s: %s", p, strings.TrimSpace(string(res.Stderr)))
 	}
+	if t.stats == nil {
+		t.stats = map[string]string{}
+	}
+	t.stats[p] = string(res.Stdout)
 	return fsParseStat(p, string(res.Stdout))
 }
 
@@ -681,6 +690,7 @@ func fsWrite(ctx context.Context, t *Task, p string, content []byte, validate st
 			return fmt.Errorf("validate must contain %%s: %s", validate)
 		}
 		tmp := path.Join(path.Dir(p), fmt.Sprintf(".omeprov-validate-%s-%s", fsSHA1(content)[:8], path.Base(p)))
+		t.forgetStats()
 		if err := t.Conn.PutFile(ctx, tmp, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: 0o600}); err != nil {
 			return fmt.Errorf("write %s: %w", tmp, err)
 		}
@@ -692,6 +702,7 @@ func fsWrite(ctx context.Context, t *Task, p string, content []byte, validate st
 			return &fsValidateError{rc: res.ExitCode, stdout: string(res.Stdout), stderr: string(res.Stderr)}
 		}
 	}
+	t.forgetStats()
 	if err := t.Conn.PutFile(ctx, p, strings.NewReader(string(content)), &connection.FileOptions{Become: t.Become, Mode: mode}); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}

@@ -101,16 +101,23 @@ type Task struct {
 	Diff   bool               // --diff or diff: yes
 	Ctl    Controller
 	Host   string // inventory_hostname
+
+	// stats remembers what fsStat saw of paths since the module last ran
+	// a command or wrote a file, so that a module that looks at the same
+	// path twice without changing anything asks the host once.
+	stats map[string]string
 }
 
 // Exec runs a shell command line on the host with the task's become and
 // environment.
 func (t *Task) Exec(ctx context.Context, cmd string) (*connection.Result, error) {
+	t.forgetStats()
 	return t.Conn.Exec(ctx, cmd, &connection.ExecOptions{Become: t.Become, Env: t.Env})
 }
 
 // ExecStdin is Exec with data on the command's standard input.
 func (t *Task) ExecStdin(ctx context.Context, cmd string, stdin string) (*connection.Result, error) {
+	t.forgetStats()
 	return t.Conn.Exec(ctx, cmd, &connection.ExecOptions{Become: t.Become, Env: t.Env, Stdin: strings.NewReader(stdin)})
 }
 
@@ -211,3 +218,6 @@ func Names() []string {
 	sort.Strings(out)
 	return out
 }
+
+// forgetStats drops what fsStat remembered: the host may have changed.
+func (t *Task) forgetStats() { t.stats = nil }

@@ -182,6 +182,7 @@ func runUnarchive(ctx context.Context, t *Task) (Result, error) {
 		}
 		defer f.Close()
 		archive = work + "/archive"
+		t.forgetStats()
 		if err := t.Conn.PutFile(ctx, archive, f, &connection.FileOptions{Become: t.Become, Mode: 0o600}); err != nil {
 			return nil, fmt.Errorf("unarchive: upload %s: %w", src, err)
 		}
