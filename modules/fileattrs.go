@@ -331,7 +331,7 @@ func fsStat(ctx context.Context, t *Task, p string) (*fsInfo, error) {
 	if out, ok := t.stats[p]; ok {
 		return fsParseStat(p, out)
 	}
-	res, err := t.Conn.Exec(ctx, fsStatCommand(p), &connection.ExecOptions{Become: t.Become, Env: t.Env})
+	res, err := t.look(ctx, fsStatCommand(p))
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", p, err)
 	}
@@ -663,7 +663,7 @@ func fsBackup(ctx context.Context, t *Task, p string) (string, error) {
 func fsChecksum(ctx context.Context, t *Task, p string) (string, error) {
 	cmd := `p=` + fsShellPath(p) + `; [ -f "$p" ] && [ -r "$p" ] || exit 0
 if command -v sha1sum >/dev/null 2>&1; then sha1sum < "$p"; elif command -v shasum >/dev/null 2>&1; then shasum -a 1 < "$p"; else openssl sha1 -r < "$p"; fi`
-	res, err := t.Exec(ctx, cmd)
+	res, err := t.look(ctx, cmd)
 	if err != nil {
 		return "", fmt.Errorf("checksum %s: %w", p, err)
 	}

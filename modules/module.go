@@ -221,3 +221,9 @@ func Names() []string {
 
 // forgetStats drops what fsStat remembered: the host may have changed.
 func (t *Task) forgetStats() { t.stats = nil }
+
+// look runs a command that changes nothing on the host (a stat, a
+// checksum), so what fsStat remembered stays valid.
+func (t *Task) look(ctx context.Context, cmd string) (*connection.Result, error) {
+	return t.Conn.Exec(ctx, cmd, &connection.ExecOptions{Become: t.Become, Env: t.Env})
+}
