@@ -195,6 +195,12 @@ func Setup(t testing.TB, root string, pkgs ...Package) string {
 	os.Remove(filepath.Join(root, "etc/os-release"))
 	write("etc/os-release", OSRelease)
 	write("etc/yum.repos.d/local.repo", RepoFile)
+	// Debian's dnf-plugins-core enables the "local" plugin, whose
+	// _dnf_local repository (gpgcheck on, no key) an EL host does not
+	// have; it would break every transaction.
+	if _, err := os.Stat(filepath.Join(root, "etc/dnf/plugins/local.conf")); err == nil {
+		write("etc/dnf/plugins/local.conf", "[main]\nenabled = false\n")
+	}
 	if err := MakeRepo(filepath.Join(root, "srv/rpmrepo"), rpms[1:]); err != nil {
 		t.Fatal(err)
 	}
