@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 	"sync"
 
@@ -386,5 +385,3 @@ func jsonSafe(v any) any {
 	}
 	return v
 }
-
-var _ = sort.Strings

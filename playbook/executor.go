@@ -12,7 +12,6 @@ import (
 	"sync"
 
 	"github.com/ome/omeprov/connection"
-	"github.com/ome/omeprov/modules"
 	"github.com/ome/omeprov/template"
 )
 
@@ -492,5 +491,3 @@ func sortedKeys(m map[string]Stats) []string {
 	sort.Strings(out)
 	return out
 }
-
-var _ = modules.Lookup

@@ -595,9 +595,6 @@ func (l *loader) loadTask(n *yaml.Node, ctx *loadCtx) (*Task, error) {
 	}
 	t.Action, t.Args = action, args
 	t.Module = modules.ShortName(action)
-	if t.Module == "include_vars" && false {
-		return t, nil
-	}
 	if includeActions[t.Module] {
 		return t, l.loadInclude(t, ctx)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 
@@ -25,8 +24,8 @@ const (
 	statusUnreachable
 )
 
-// runTasks runs a task list on hosts with the linear strategy and returns
-// the hosts that failed in it.
+// runTasks runs a task list on hosts with the linear strategy; hosts that
+// fail leave it (their state records the failure).
 func (e *Executor) runTasks(ctx context.Context, pr *playRun, tasks []*Task, fr *frame, hosts []string) {
 	for _, t := range tasks {
 		if ctx.Err() != nil {
@@ -234,8 +233,6 @@ func (e *Executor) taskTitle(t *Task, fr *frame, hosts []string) string {
 			name = t.Action
 		}
 	} else if strings.Contains(name, "{{") && len(hosts) > 0 {
-		scope := e.playScope(nil2(fr))
-		_ = scope
 		if v, err := e.opts.Templar.Template(name, e.titleScope(fr), nil); err == nil {
 			name = stringOf(v)
 		}
@@ -245,8 +242,6 @@ func (e *Executor) taskTitle(t *Task, fr *frame, hosts []string) string {
 	}
 	return name
 }
-
-func nil2(*frame) *playRun { return &playRun{play: &Play{}} }
 
 // titleScope is the scope task names are templated with for banners:
 // play-level variables only, as Ansible templates names without a host.
@@ -785,8 +780,6 @@ func (e *Executor) reportFailure(pr *playRun, t *Task, h *hostState, err error) 
 	e.cb(h).TaskResult(h.name, t, statusFailed, res, false, nil)
 	h.record(statusFailed, false)
 }
-
-func sortStrings(s []string) []string { sort.Strings(s); return s }
 
 func withoutVars(k Keywords) Keywords {
 	k.Vars = nil

@@ -354,7 +354,7 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 		if st == statusUnreachable {
 			return res, st
 		}
-		e.applyResultEffects(t, h, entry.Name, res, target != h && truthyAny(scopeGet(scope, "delegate_facts")))
+		e.applyResultEffects(t, h, entry.Name, res)
 		st = e.applyConditions(t, res, st, scope, fr)
 		if len(t.Until) == 0 {
 			break
@@ -392,10 +392,6 @@ func (e *Executor) execute(ctx context.Context, pr *playRun, t *Task, fr *frame,
 	}
 	return res, st
 }
-
-func scopeGet(s map[string]any, k string) any { return s[k] }
-
-func truthyAny(v any) bool { return truthy(v) }
 
 // controllerModules run on the controller and need no connection.
 var controllerModules = map[string]bool{
@@ -450,7 +446,7 @@ func classify(res modules.Result) (modules.Result, taskStatus) {
 }
 
 // applyResultEffects stores facts a module returned.
-func (e *Executor) applyResultEffects(t *Task, h *hostState, module string, res modules.Result, _ bool) {
+func (e *Executor) applyResultEffects(t *Task, h *hostState, module string, res modules.Result) {
 	facts, ok := res["ansible_facts"].(map[string]any)
 	if !ok || res.Failed() {
 		return
@@ -996,7 +992,7 @@ func (c *controller) Facts(ctx context.Context) (map[string]any, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.e.applyResultEffects(c.t, c.h, "setup", res, false)
+		c.e.applyResultEffects(c.t, c.h, "setup", res)
 	}
 	c.h.mu.Lock()
 	defer c.h.mu.Unlock()
