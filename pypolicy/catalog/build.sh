@@ -54,7 +54,13 @@ ubuntu2204() {
 			files="$files${files:+,}$out"
 		done
 	done
-	deb=$(grep -A20 '^Package: dh-python$' "$work/jammy-main-Packages" | grep -m1 '^Filename:' | cut -d' ' -f2)
+	# dh-python is in universe on jammy; take the newest pocket that has it.
+	deb=
+	for f in "$work"/jammy-security-*-Packages "$work"/jammy-updates-*-Packages "$work"/jammy-main-Packages "$work"/jammy-universe-Packages; do
+		deb=$(awk '/^Package: /{p=($2=="dh-python")} p&&/^Filename: /{print $2; exit}' "$f")
+		[ -n "$deb" ] && break
+	done
+	[ -n "$deb" ] || { echo "ubuntu-22.04: no dh-python in the lists" >&2; return 1; }
 	curl -fsSL -o "$work/dh-python.deb" "$UBUNTU_MIRROR/$deb" || return 1
 	dpkg-deb -x "$work/dh-python.deb" "$work/udh"
 	src=$(printf '%s\n%s\n%s' \
