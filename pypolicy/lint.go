@@ -199,6 +199,8 @@ func (l *linter) pip(t *playbook.Task) {
 		if !r.Plain() || templated(r.Raw) {
 			continue
 		}
+		// Each release with its own package and version: they differ
+		// from one release to the next.
 		var where []string
 		var pkg Package
 		var rel *Release
@@ -207,7 +209,7 @@ func (l *linter) pip(t *playbook.Task) {
 				if rel == nil {
 					pkg, rel = p, re
 				}
-				where = append(where, re.Name)
+				where = append(where, p.Name+" "+p.Version+" in "+re.Name)
 			}
 		}
 		if rel == nil {
@@ -217,8 +219,8 @@ func (l *linter) pip(t *playbook.Task) {
 		if rel.Family() == "redhat" {
 			mgr = "dnf"
 		}
-		l.add(t, RuleDistroPackage, "pip installs %s into the %s, but the distribution packages it (%s %s in %s): install %s with %s instead, or pip into a virtualenv",
-			r.Name, target, pkg.Name, pkg.Version, strings.Join(where, ", "), pkg.Name, mgr)
+		l.add(t, RuleDistroPackage, "pip installs %s into the %s, but the distribution packages it (%s): install %s with %s instead, or pip into a virtualenv",
+			r.Name, target, strings.Join(where, ", "), pkg.Name, mgr)
 	}
 }
 

@@ -71,21 +71,27 @@ func TestLintFindsViolationsAtTheirLines(t *testing.T) {
 	require.NoError(t, err)
 	cat, err := pypolicy.Catalog()
 	require.NoError(t, err)
-	v := func(dist string) string { // the versions are the catalog's (they change when it is rebuilt)
-		p, ok := cat["debian-12"].Lookup(dist)
-		require.True(t, ok, dist)
-		return p.Version
+	// the packages and versions are the catalog's (they change when it is
+	// rebuilt), one per release that packages the distribution
+	v := func(dist string) string {
+		var where []string
+		for _, rel := range []string{"debian-12", "ubuntu-22.04"} {
+			p, ok := cat[rel].Lookup(dist)
+			require.True(t, ok, dist)
+			where = append(where, p.Name+" "+p.Version+" in "+rel)
+		}
+		return strings.Join(where, ", ")
 	}
 	var got []string
 	for _, f := range fs {
 		got = append(got, strings.TrimPrefix(f.File, dir+"/")+":"+itoa(f.Line)+": "+f.Rule+": "+f.Message)
 	}
 	require.Equal(t, []string{
-		"roles/omero_web/tasks/main.yml:5: python-distro-packaged: pip installs numpy into the system Python, but the distribution packages it (python3-numpy " + v("numpy") + " in debian-12): install python3-numpy with apt instead, or pip into a virtualenv",
-		"site.yml:5: python-distro-packaged: pip installs requests into the system Python, but the distribution packages it (python3-requests " + v("requests") + " in debian-12): install python3-requests with apt instead, or pip into a virtualenv",
-		"site.yml:14: python-distro-packaged: pip installs zope-interface into the virtualenv /opt/v with system site packages, but the distribution packages it (python3-zope.interface " + v("zope.interface") + " in debian-12): install python3-zope.interface with apt instead, or pip into a virtualenv",
-		"site.yml:21: python-not-packaged: python3-omero-nosuch is not packaged by debian-12: if omero-nosuch is a PyPI-only module, install it with pip into a virtualenv",
-		"site.yml:27: python-distro-packaged: pip installs django into the system Python, but the distribution packages it (python3-django " + v("django") + " in debian-12): install python3-django with apt instead, or pip into a virtualenv",
+		"roles/omero_web/tasks/main.yml:5: python-distro-packaged: pip installs numpy into the system Python, but the distribution packages it (" + v("numpy") + "): install python3-numpy with apt instead, or pip into a virtualenv",
+		"site.yml:5: python-distro-packaged: pip installs requests into the system Python, but the distribution packages it (" + v("requests") + "): install python3-requests with apt instead, or pip into a virtualenv",
+		"site.yml:14: python-distro-packaged: pip installs zope-interface into the virtualenv /opt/v with system site packages, but the distribution packages it (" + v("zope.interface") + "): install python3-zope.interface with apt instead, or pip into a virtualenv",
+		"site.yml:21: python-not-packaged: python3-omero-nosuch is not packaged by debian-12, ubuntu-22.04: if omero-nosuch is a PyPI-only module, install it with pip into a virtualenv",
+		"site.yml:27: python-distro-packaged: pip installs django into the system Python, but the distribution packages it (" + v("django") + "): install python3-django with apt instead, or pip into a virtualenv",
 	}, got)
 
 	var buf bytes.Buffer
@@ -97,7 +103,7 @@ func TestLintFindsViolationsAtTheirLines(t *testing.T) {
 	require.EqualValues(t, 3, js[0]["column"])
 	buf.Reset()
 	require.NoError(t, pypolicy.WriteFindings(&buf, fs[1:2], "text"))
-	require.True(t, strings.HasSuffix(buf.String(), "site.yml:5: python-distro-packaged: pip installs requests into the system Python, but the distribution packages it (python3-requests "+v("requests")+" in debian-12): install python3-requests with apt instead, or pip into a virtualenv\n"), buf.String())
+	require.True(t, strings.HasSuffix(buf.String(), "site.yml:5: python-distro-packaged: pip installs requests into the system Python, but the distribution packages it ("+v("requests")+"): install python3-requests with apt instead, or pip into a virtualenv\n"), buf.String())
 	require.Error(t, pypolicy.WriteFindings(&buf, fs, "xml"))
 }
 
