@@ -62,6 +62,10 @@ func shellLine(inner string) string { return "/bin/sh -c " + Quote(inner) }
 // execHost is what running a command needs from a connection.
 type execHost interface {
 	start(ctx context.Context, line string, tty bool, stdout, stderr io.Writer) (*proc, error)
+	// startNoStdin starts line for a command that reads no input and
+	// needs no terminal; its stdin is closed at once. A connection may
+	// run such commands more cheaply (see shell).
+	startNoStdin(ctx context.Context, line string, stdout, stderr io.Writer) (*proc, error)
 	// becomeTimeout is how long the become tool may take to start the
 	// command (Ansible: the connection timeout plus 2 seconds).
 	becomeTimeout() time.Duration
@@ -72,7 +76,6 @@ type execHost interface {
 // run runs cmd on h as Exec specifies: environment, become, stdin and exit
 // status.
 func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Result, error) {
-	start := h.start
 	if opts == nil {
 		opts = &ExecOptions{}
 	}
@@ -85,6 +88,12 @@ func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Resul
 	}
 	if opts.Become == nil {
 		var stdout, stderr bytes.Buffer
+		start := h.start
+		if opts.Stdin == nil {
+			start = func(ctx context.Context, line string, _ bool, stdout, stderr io.Writer) (*proc, error) {
+				return h.startNoStdin(ctx, line, stdout, stderr)
+			}
+		}
 		p, err := start(ctx, shellLine(inner), false, &stdout, &stderr)
 		if err != nil {
 			return nil, err
@@ -128,7 +137,14 @@ func runBecomeTTY(ctx context.Context, h execHost, inner string, b *Become, stdi
 		return nil, err
 	}
 	bc.tty = tty
-	return runBecome(ctx, h.start, bc, stdin, h.becomeTimeout())
+	start := h.start
+	if !tty && stdin == nil && bc.password == "" {
+		// Nothing is ever written to the command: no password, no input.
+		start = func(ctx context.Context, line string, _ bool, stdout, stderr io.Writer) (*proc, error) {
+			return h.startNoStdin(ctx, line, stdout, stderr)
+		}
+	}
+	return runBecome(ctx, start, bc, stdin, h.becomeTimeout())
 }
 
 // stdinFromFile redirects inner's stdin from /dev/null, or from a private

@@ -72,6 +72,10 @@ func (c *localConn) start(ctx context.Context, line string, tty bool, stdout, st
 	}, nil
 }
 
+func (c *localConn) startNoStdin(ctx context.Context, line string, stdout, stderr io.Writer) (*proc, error) {
+	return c.start(ctx, line, false, stdout, stderr)
+}
+
 // startTTY starts line on a new pseudo-terminal (for su, which reads its
 // password only from one); all output comes to stdout.
 func (c *localConn) startTTY(line string, stdout io.Writer) (*proc, error) {

@@ -40,6 +40,8 @@ type sshConn struct {
 	sftp    *sftp.Client
 	sftpErr error
 
+	shells shellPool // idle shells for commands without input
+
 	probe   probeCache
 	timeout time.Duration // become timeout: connect timeout + 2 s
 }
@@ -84,7 +86,7 @@ func DialSSH(ctx context.Context, p Params) (Connection, error) {
 	c := &sshConn{
 		name: p.Host, loginUser: t.user, client: client, jumps: jumps,
 		sem: make(chan struct{}, maxSessions), done: make(chan struct{}), dead: make(chan struct{}),
-		timeout: t.timeout + 2*time.Second,
+		timeout: t.timeout + 2*time.Second, shells: newShellPool(),
 	}
 	go func() {
 		_ = client.Wait()
@@ -506,6 +508,63 @@ func (c *sshConn) start(ctx context.Context, line string, tty bool, stdout, stde
 	}, nil
 }
 
+// startNoStdin runs line in one of the connection's shells: a command
+// that reads no input costs a round trip instead of a new session. When
+// no shell can be had, line gets a session of its own.
+func (c *sshConn) startNoStdin(ctx context.Context, line string, stdout, stderr io.Writer) (*proc, error) {
+	sh := c.shells.get()
+	if sh == nil {
+		select {
+		case sh = <-c.shells.idle:
+			if !sh.idle() {
+				sh.close()
+				return c.startNoStdin(ctx, line, stdout, stderr)
+			}
+		case c.sem <- struct{}{}:
+			var once sync.Once
+			release := func() { once.Do(func() { <-c.sem }) }
+			s, err := c.newSession(ctx)
+			if err != nil {
+				release()
+				return nil, err
+			}
+			if sh, err = newShell(s, release); err != nil {
+				_ = s.Close()
+				release()
+				return nil, c.lost(err)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-c.done:
+			return nil, fmt.Errorf("ssh: %w", errClosed)
+		case <-c.dead:
+			return nil, c.lost(io.EOF)
+		}
+	}
+	p, err := sh.start(line, stdout, stderr)
+	if err != nil {
+		// A shell that ended while idle: this command gets a session.
+		sh.close()
+		return c.start(ctx, line, false, stdout, stderr)
+	}
+	wait := p.wait
+	p.wait = func() (int, error) {
+		code, err := wait()
+		if err != nil {
+			sh.close()
+			var ee *ssh.ExitError
+			if errors.As(err, &ee) {
+				// The shell itself was ended (killed) on a live connection.
+				return 0, fmt.Errorf("ssh: the shell running the command ended: %w", err)
+			}
+			return 0, c.lost(err)
+		}
+		c.shells.put(sh)
+		return code, nil
+	}
+	return p, nil
+}
+
 // newSession opens a session. sshd frees a finished session a moment
 // after its command ended, so a refusal for too many sessions is retried
 // for a while.
@@ -576,6 +635,7 @@ func (c *sshConn) Close() error {
 	var err error
 	c.closeOnce.Do(func() {
 		close(c.done)
+		c.shells.drain()
 		c.sftpMu.Lock()
 		if c.sftp != nil {
 			_ = c.sftp.Close()
