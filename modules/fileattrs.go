@@ -219,25 +219,32 @@ func (f *fsInfo) state() string {
 // fsModeString is Ansible's '0%03o'.
 func fsModeString(m uint32) string { return fmt.Sprintf("0%03o", m) }
 
-// fsStatScript is a POSIX shell script that prints one line describing the
-// path in $1 (or "absent"), the link target, and the umask. It works with
-// GNU stat (-c) and BSD stat (-f).
-const fsStatScript = `p="$1"; u=$(umask)
-if [ ! -e "$p" ] && [ ! -L "$p" ]; then echo "absent $u"; exit 0; fi
-if stat --version >/dev/null 2>&1; then
-  stat -c "G %f %u %g %s %h %i %d %X %Y %Z $u %U %G" -- "$p" || exit 1
+// fsStatScript is a POSIX shell script that prints the umask ("U 0022"),
+// then a line describing the path in $p (or "absent"), and for a link the
+// target's type and the link's target. It works with GNU stat (-c) and
+// BSD stat (-f). Every process started costs a few milliseconds, so for
+// anything but a link it starts one: stat.
+const fsStatScript = `if [ ! -e "$p" ] && [ ! -L "$p" ]; then printf 'absent '; umask; exit 0; fi
+printf 'U '; umask
+g="G %f %u %g %s %h %i %d %X %Y %Z %U %G"; b="B %p %u %g %z %l %i %d %a %m %c %Su %Sg"
+if [ ! -L "$p" ]; then
+  # The path exists, so GNU stat -c can only fail where it is BSD stat.
+  stat -c "$g" -- "$p" 2>/dev/null || stat -f "$b" "$p" || exit 1
+  exit 0
+fi
+if stat -c "$g" -- "$p" 2>/dev/null; then
   t=$(stat -L -c %f -- "$p" 2>/dev/null) || t=-
 else
-  stat -f "B %p %u %g %z %l %i %d %a %m %c $u %Su %Sg" "$p" || exit 1
+  stat -f "$b" "$p" || exit 1
   t=$(stat -L -f %p "$p" 2>/dev/null) || t=-
 fi
 echo "T $t"
-if [ -L "$p" ]; then printf 'L '; readlink "$p"; fi
+printf 'L '; readlink "$p"
 `
 
 // fsStatCommand returns the shell command that runs fsStatScript for p.
 func fsStatCommand(p string) string {
-	return "sh -c " + connection.Quote(fsStatScript) + " sh " + fsShellPath(p)
+	return "p=" + fsShellPath(p) + "\n" + fsStatScript
 }
 
 // fsTypeOf names the type in raw st_mode bits.
@@ -267,7 +274,20 @@ func fsParseStat(p, out string) (*fsInfo, error) {
 	if len(lines) == 0 || lines[0] == "" {
 		return nil, fmt.Errorf("stat %s: no output", p)
 	}
+	// The umask comes on a line of its own ("U 0022") before the stat
+	// line, or (in the older form) as the stat line's 12th field.
+	umask := ""
+	if strings.HasPrefix(lines[0], "U ") {
+		umask = strings.TrimSpace(lines[0][2:])
+		lines = lines[1:]
+		if len(lines) == 0 {
+			return nil, fmt.Errorf("stat %s: no output", p)
+		}
+	}
 	first := strings.Fields(lines[0])
+	if umask != "" && len(first) >= 11 && (first[0] == "G" || first[0] == "B") {
+		first = append(first[:11], append([]string{umask}, first[11:]...)...)
+	}
 	if len(first) >= 1 && first[0] == "absent" {
 		if len(first) > 1 {
 			u, _ := strconv.ParseUint(first[1], 8, 32)

@@ -36,9 +36,8 @@ func fsUnquote(s string) string {
 
 func (h *fsFakeHost) Exec(ctx context.Context, cmd string, opts *connection.ExecOptions) (*connection.Result, error) {
 	h.cmds = append(h.cmds, cmd)
-	prefix := "sh -c " + connection.Quote(fsStatScript) + " sh "
-	if strings.HasPrefix(cmd, prefix) {
-		p := fsUnquote(strings.TrimPrefix(cmd, prefix))
+	if strings.HasPrefix(cmd, "p=") && strings.HasSuffix(cmd, "\n"+fsStatScript) {
+		p := fsUnquote(strings.TrimSuffix(strings.TrimPrefix(cmd, "p="), "\n"+fsStatScript))
 		if c, ok := h.files[p]; ok {
 			return &connection.Result{Stdout: []byte(fmt.Sprintf("G 81a4 0 0 %d 1 2 3 4 5 6 0022 root root\nT 81a4\n", len(c)))}, nil
 		}
@@ -177,6 +176,57 @@ func TestParseStat(t *testing.T) {
 		_, err := fsParseStat("/b", bad)
 		require.Error(t, err, bad)
 	}
+}
+
+func TestParseStatUmaskLine(t *testing.T) {
+	f, err := fsParseStat("/x", "U 0027\nG 81ed 0 50 12 2 99 2049 1 2 3 root staff\n")
+	require.NoError(t, err)
+	require.Equal(t, "file", f.Type)
+	require.Equal(t, "file", f.TargetType)
+	require.Equal(t, uint32(0o027), f.Umask)
+	require.Equal(t, "root", f.Owner)
+	require.Equal(t, "staff", f.Group)
+	f, err = fsParseStat("/l", "U 0022\nB 120755 501 20 5 1 99 16777220 1 2 3 me staff\nT 40755\nL /tmp\n")
+	require.NoError(t, err)
+	require.Equal(t, "directory", f.TargetType)
+	require.Equal(t, "me", f.Owner)
+	_, err = fsParseStat("/u", "U 0022\n")
+	require.Error(t, err)
+}
+
+// TestStatScriptOnThisHost runs fsStatScript with this machine's /bin/sh
+// and stat on each kind of path.
+func TestStatScriptOnThisHost(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(dir+"/f", []byte("abc"), 0o640))
+	require.NoError(t, os.Mkdir(dir+"/d", 0o750))
+	require.NoError(t, os.Symlink("d", dir+"/l"))
+	require.NoError(t, os.Symlink("nowhere", dir+"/dangling"))
+	look := func(p string) *fsInfo {
+		out, err := exec.Command("/bin/sh", "-c", fsStatCommand(p)).Output()
+		require.NoError(t, err, p)
+		f, err := fsParseStat(p, string(out))
+		require.NoError(t, err, "%s: %q", p, out)
+		return f
+	}
+	f := look(dir + "/f")
+	require.Equal(t, "file", f.Type)
+	require.Equal(t, uint32(0o640), f.Mode)
+	require.Equal(t, int64(3), f.Size)
+	require.Equal(t, "root", f.Owner)
+	f = look(dir + "/d")
+	require.Equal(t, "directory", f.Type)
+	require.Equal(t, uint32(0o750), f.Mode)
+	f = look(dir + "/l")
+	require.Equal(t, "link", f.Type)
+	require.Equal(t, "directory", f.TargetType)
+	require.Equal(t, "d", f.Target)
+	f = look(dir + "/dangling")
+	require.Equal(t, "link", f.Type)
+	require.Equal(t, "", f.TargetType)
+	require.Equal(t, "nowhere", f.Target)
+	f = look(dir + "/it's \"absent\"; $(x)")
+	require.False(t, f.Exists)
 }
 
 func TestParseTreeSkipsWhatItCannotRead(t *testing.T) {

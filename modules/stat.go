@@ -95,12 +95,18 @@ func statModScript(o statOptions) string {
 		// os.stat does not.
 		b.WriteString("if [ -L \"$p\" ] && [ ! -e \"$p\" ]; then echo \"stat: $p: No such file or directory\" >&2; exit 3; fi\n")
 	}
-	fmt.Fprintf(&b, "if stat -c %%n / >/dev/null 2>&1; then echo flavour=gnu; out=$(stat %s-c '%s' -- \"$p\") || exit 3\n", follow, gnuStatFormat)
+	// GNU stat first, without a probe: a process costs milliseconds. Only
+	// when it fails is it asked whether it is GNU's (then the failure is
+	// the path's, and is printed again) or BSD's.
+	fmt.Fprintf(&b, "if out=$(stat %s-c '%s' -- \"$p\" 2>/dev/null); then echo flavour=gnu\n", follow, gnuStatFormat)
+	fmt.Fprintf(&b, "elif stat -c %%n / >/dev/null 2>&1; then stat %s-c %%n -- \"$p\" >/dev/null; exit 3\n", follow)
 	fmt.Fprintf(&b, "else echo flavour=bsd; f='%s'; stat -f %%Fm / >/dev/null 2>&1 || f='%s'\n", bsdStatFormat, bsdStatFormatInt)
 	fmt.Fprintf(&b, "  out=$(stat %s-f \"$f\" -- \"$p\") || exit 3; fi\n", follow)
 	b.WriteString("printf 'stat=%s\\n' \"$out\"\n")
 	// The path as the host's shell expanded it (~), as Ansible reports it.
-	b.WriteString("printf 'xpath='; printf '%s' \"$p\" | omeprov_hex; echo\n")
+	if strings.HasPrefix(o.Path, "~") {
+		b.WriteString("printf 'xpath='; printf '%s' \"$p\" | omeprov_hex; echo\n")
+	}
 	b.WriteString("[ -r \"$p\" ] && echo readable=1\n[ -w \"$p\" ] && echo writeable=1\n[ -x \"$p\" ] && echo executable=1\n")
 	b.WriteString("if [ -L \"$p\" ]; then printf 'lnk_target='; readlink -- \"$p\" | omeprov_hex; echo\n")
 	b.WriteString("  printf 'lnk_source='; { readlink -f -- \"$p\" 2>/dev/null || realpath -- \"$p\" 2>/dev/null; } | omeprov_hex; echo; fi\n")
@@ -119,10 +125,14 @@ func statModScript(o statOptions) string {
 	}
 	b.WriteString("fi\n")
 	if o.GetMime {
-		b.WriteString("if command -v file >/dev/null 2>&1; then mo=$(file --mime-type --mime-encoding \"$p\" 2>/dev/null) && { printf 'mime='; printf '%s' \"$mo\" | omeprov_hex; echo; }; fi\n")
+		// -b: without the path, the answer is one line ("text/plain;
+		// charset=us-ascii") that needs no encoding.
+		b.WriteString("if command -v file >/dev/null 2>&1; then mo=$(file -b --mime-type --mime-encoding -- \"$p\" 2>/dev/null) && printf 'mimeb=%s\\n' \"$mo\"; fi\n")
 	}
 	if o.GetAttributes {
-		b.WriteString("if command -v lsattr >/dev/null 2>&1; then la=$(lsattr -vd \"$p\" 2>/dev/null) && { printf 'lsattr='; printf '%s' \"$la\" | omeprov_hex; echo; }; fi\n")
+		// lsattr prints "VERSION FLAGS PATH": the path (which may hold
+		// anything, line breaks too) is cut off in the shell.
+		b.WriteString("if command -v lsattr >/dev/null 2>&1; then la=$(lsattr -vd -- \"$p\" 2>/dev/null) && printf 'lsattrb=%s\\n' \"${la%\" $p\"}\"; fi\n")
 	}
 	b.WriteString("exit 0\n")
 	return b.String()
@@ -203,8 +213,13 @@ func statModParse(o statOptions, exitCode int, stdout, stderr string) Result {
 	}
 	if o.GetMime {
 		out["mimetype"], out["charset"] = "unknown", "unknown"
-		if m, ok := kv["mime"]; ok {
-			text := statUnhex(m)
+		text, ok := kv["mimeb"]
+		if ok {
+			text = ":" + text
+		} else if m, found := kv["mime"]; found {
+			text, ok = statUnhex(m), true
+		}
+		if ok {
 			if i := strings.LastIndex(text, ":"); i >= 0 {
 				parts := strings.Split(text[i+1:], ";")
 				if len(parts) == 2 {
@@ -218,8 +233,12 @@ func statModParse(o statOptions, exitCode int, stdout, stderr string) Result {
 	}
 	if o.GetAttributes {
 		out["version"], out["attributes"], out["attr_flags"] = nil, []any{}, ""
-		if la, ok := kv["lsattr"]; ok {
-			if f := strings.Fields(statUnhex(la)); len(f) >= 2 {
+		la, ok := kv["lsattrb"]
+		if !ok {
+			la, ok = statUnhex(kv["lsattr"]), kv["lsattr"] != ""
+		}
+		if ok {
+			if f := strings.Fields(la); len(f) >= 2 {
 				flags := strings.ReplaceAll(f[1], "-", "")
 				out["version"] = f[0]
 				out["attr_flags"] = flags
