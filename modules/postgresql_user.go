@@ -685,16 +685,40 @@ func runPostgresqlUser(ctx context.Context, t *Task) (Result, error) {
 		sqls = append(sqls, s.SQL)
 	}
 	r["queries"], r["changed"] = queries, true
+	// In check mode the statements run too, in a transaction rolled back,
+	// as Ansible's module does (it runs them and calls rollback()): what
+	// the server refuses (UNENCRYPTED PASSWORD since PostgreSQL 10, a
+	// conn_limit below -1, a missing group) fails in check mode as it
+	// would for real, and nothing is kept.
+	end := "COMMIT;"
 	if t.Check {
-		return r, nil
+		end = "ROLLBACK;"
 	}
-	script := prefix + "BEGIN;\n" + strings.Join(sqls, ";\n") + ";\nCOMMIT;"
+	script := prefix + "BEGIN;\n" + strings.Join(sqls, ";\n") + ";\n" + end
+	if a.Password != nil && *a.Password != "" {
+		// The server quotes the failing statement ("LINE 1: ... PASSWORD
+		// 'secret...") in its error at the default verbosity: terse
+		// keeps the message alone, so the password is never printed.
+		script = "\\set VERBOSITY terse\n" + script
+	}
 	if _, err := pgRun(ctx, t, c, script); err != nil {
 		r["changed"] = false
+		err = pgMaskSecret(err, a.Password)
 		if !cur.Exists {
 			return pgFail("Unable to add user with given requirement due to : ", err, r)
 		}
 		return pgFail("", err, r)
 	}
 	return r, nil
+}
+
+// pgMaskSecret replaces secret (and its SQL literal) in an SQL error's
+// message with ********.
+func pgMaskSecret(err error, secret *string) error {
+	var pe *pgError
+	if secret == nil || *secret == "" || !errors.As(err, &pe) {
+		return err
+	}
+	msg := strings.ReplaceAll(pe.Msg, strings.ReplaceAll(*secret, "'", "''"), "********")
+	return &pgError{Msg: strings.ReplaceAll(msg, *secret, "********")}
 }
