@@ -332,8 +332,11 @@ func parseKeywords(n *yaml.Node, file string) (Keywords, error) {
 		}
 		switch k {
 		case "become":
-			b := truthy(val)
-			kw.Become = &b
+			if str, ok := val.(string); ok && strings.Contains(str, "{{") {
+				kw.Become = str // templated when the task runs, per host
+			} else {
+				kw.Become = truthy(val)
+			}
 		case "become_user":
 			kw.BecomeUser = stringOf(val)
 		case "become_method":

@@ -63,7 +63,7 @@ func TestLoadPlaysTasksAndRoles(t *testing.T) {
 	require.Len(t, pb.Plays, 2)
 	p := pb.Plays[1]
 	require.Equal(t, "web:&prod", p.Hosts)
-	require.True(t, *p.Become)
+	require.Equal(t, true, p.Become)
 	require.False(t, *p.GatherFacts)
 	require.Equal(t, map[string]any{"a": 1}, p.Vars)
 	require.Len(t, p.Roles, 2)

@@ -355,7 +355,11 @@ func (e *Executor) inInventory(host string) bool {
 func (e *Executor) become(scope map[string]any, kw Keywords) (*connection.Become, error) {
 	on := e.opts.Become
 	if kw.Become != nil {
-		on = *kw.Become
+		v, err := e.opts.Templar.Template(kw.Become, scope, nil)
+		if err != nil {
+			return nil, fmt.Errorf("become: %w", err)
+		}
+		on = truthy(v)
 	}
 	if v, ok := scope["ansible_become"]; ok {
 		on = truthy(v)

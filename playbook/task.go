@@ -38,7 +38,7 @@ func errorf(pos Pos, format string, a ...any) error {
 
 // Keywords common to plays, blocks and tasks that affect how a task runs.
 type Keywords struct {
-	Become         *bool
+	Become         any // nil: inherit; a bool, or a template evaluated per host
 	BecomeUser     string
 	BecomeMethod   string
 	BecomeFlags    string
