@@ -652,9 +652,13 @@ func runSysvinit(ctx context.Context, t *Task) (Result, error) {
 	if state != "" {
 		action := regexp.MustCompile(`p?ed$`).ReplaceAllString(strings.ToLower(state), "")
 		runme := func(verb string) (int, string, string, Result, error) {
-			cmd := connection.Quote(script) + " " + connection.Quote(verb) + " "
+			cmd := connection.Quote(script) + " " + connection.Quote(verb)
 			if hasArgs {
-				cmd += arguments // passed to the script as the shell splits it, as Ansible's string command
+				words, err := serviceArguments(arguments)
+				if err != nil {
+					return 0, "", "", Result{"failed": true, "changed": false, "msg": err.Error()}, nil
+				}
+				cmd += words
 			}
 			res, err := t.Exec(ctx, cmd)
 			if err != nil {
@@ -753,8 +757,14 @@ func runService(ctx context.Context, t *Task) (Result, error) {
 	case "sysvinit":
 		delete(args, "runlevel")
 		run, spec = runSysvinit, sysvinitSpec()
-	default:
+	case "launchd", "bsdinit", "src", "smf":
 		return sysFail("omeprov's service module does not support the service manager %q (systemd and sysvinit are supported)", use)
+	default:
+		// Any other service_mgr ("service", the fact's fallback, or a PID 1
+		// Ansible does not know, such as a container's init) is not a
+		// module Ansible has: its service action runs the generic service
+		// module, which finds the tools on the host itself.
+		return runLinuxService(ctx, t, args)
 	}
 	v, err := Validate(use, spec, args)
 	if err != nil {
@@ -776,4 +786,290 @@ func runService(ctx context.Context, t *Task) (Result, error) {
 // sysFail is a module's fail_json: failed, changed false and a message.
 func sysFail(format string, a ...any) (Result, error) {
 	return Result{"failed": true, "changed": false, "msg": fmt.Sprintf(format, a...)}, nil
+}
+
+// linuxServiceProbe is what Ansible's LinuxService.get_service_tools
+// looks at on the host.
+const linuxServiceProbe = `n=$1
+for b in service chkconfig update-rc.d rc-service rc-update initctl systemctl insserv; do
+  for d in /sbin /usr/sbin /bin /usr/bin $(echo "$PATH" | tr : ' ') /usr/local/sbin; do
+    if [ -f "$d/$b" ] && [ -x "$d/$b" ]; then echo "B $b $d/$b"; break; fi
+  done
+done
+[ -f "/etc/init.d/$n" ] && echo initscript
+for c in /run/systemd/system/ /dev/.run/systemd/ /dev/.systemd/; do [ -e "$c" ] && echo canary; done
+grep -q systemd /proc/1/comm 2>/dev/null && echo canary
+[ -e "/etc/init/$n.conf" ] && echo upstartconf
+for f in /etc/rc?.d/S??"$n"; do [ -e "$f" ] || [ -L "$f" ] && echo "S $f"; done
+for f in /etc/rc?.d/K??"$n"; do [ -e "$f" ] || [ -L "$f" ] && echo "K $f"; done
+true`
+
+// linuxServiceRun runs cmd as Ansible's service module runs its commands
+// (execute_command): in the C locale. Daemonized ones run as Ansible's
+// daemonized child does, with an environment of only LANG, LC_ALL and
+// LC_MESSAGES (no PATH: the init script's shell uses its default one), in
+// their own session, with output through files, so that a daemon the
+// command starts holds no pipe of the connection open.
+func linuxServiceRun(ctx context.Context, t *Task, cmd string, daemonize bool) (int, string, string, error) {
+	c := "LANG=C LC_ALL=C LC_MESSAGES=C " + cmd
+	if daemonize {
+		c = `o=$(mktemp) && e=$(mktemp) || exit 1; s=; command -v setsid >/dev/null 2>&1 && s="setsid -w"; ` +
+			`$s env -i LANG=C LC_ALL=C LC_MESSAGES=C ` + cmd + ` </dev/null >"$o" 2>"$e"; rc=$?; cat "$o"; cat "$e" >&2; rm -f "$o" "$e"; exit $rc`
+	}
+	res, err := t.Exec(ctx, c)
+	if err != nil {
+		return 0, "", "", fmt.Errorf("service: %w", err)
+	}
+	return res.ExitCode, string(res.Stdout), string(res.Stderr), nil
+}
+
+// runLinuxService is Ansible's generic service module (LinuxService) for
+// hosts whose services are SysV init scripts enabled with update-rc.d,
+// run through the service command (or the init script itself).
+func runLinuxService(ctx context.Context, t *Task, args map[string]any) (Result, error) {
+	v, err := Validate("service", serviceSpec(), args)
+	if err != nil {
+		return Result{"failed": true, "msg": err.Error()}, nil
+	}
+	if _, ok := v["state"]; !ok || v["state"] == nil {
+		if e, ok := v["enabled"]; !ok || e == nil {
+			return sysFail("one of the following is required: state, enabled")
+		}
+	}
+	fa := fileArgs(v)
+	name, _ := fa.str("name")
+	state, _ := fa.str("state")
+	pattern, _ := fa.str("pattern")
+	arguments, _ := fa.str("arguments")
+	var enable *bool
+	if e, ok := v["enabled"]; ok && e != nil {
+		b := fa.boolean("enabled", false)
+		enable = &b
+	}
+	sleep := 0
+	if sl, ok := v["sleep"]; ok && sl != nil {
+		sleep = fa.integer("sleep", 0)
+	}
+	res, err := t.Exec(ctx, "sh -c "+connection.Quote(linuxServiceProbe)+" sh "+connection.Quote(name))
+	if err != nil {
+		return nil, fmt.Errorf("service: %w", err)
+	}
+	loc := map[string]string{}
+	var initscript, systemd, upstart bool
+	var slinks, klinks int
+	for _, l := range strings.Split(string(res.Stdout), "\n") {
+		f := strings.SplitN(l, " ", 3)
+		switch {
+		case f[0] == "B" && len(f) == 3:
+			loc[f[1]] = f[2]
+		case l == "initscript":
+			initscript = true
+		case l == "canary":
+			systemd = true
+		case l == "upstartconf":
+			upstart = true
+		case f[0] == "S":
+			slinks++
+		case f[0] == "K":
+			klinks++
+		}
+	}
+	systemd = systemd && loc["systemctl"] != ""
+	enableCmd := ""
+	switch {
+	case systemd:
+		return sysFail("omeprov's service module does not support systemd hosts whose service manager fact is not systemd (set use: systemd)")
+	case loc["initctl"] != "" && upstart:
+		return sysFail("omeprov's service module does not support upstart")
+	case loc["rc-service"] != "":
+		return sysFail("omeprov's service module does not support OpenRC")
+	case initscript:
+		for _, b := range []string{"update-rc.d", "insserv", "chkconfig"} {
+			if loc[b] != "" {
+				enableCmd = b
+				break
+			}
+		}
+	}
+	if enableCmd == "" {
+		return sysFail("Could not find the requested service %s: host", name)
+	}
+	if enableCmd != "update-rc.d" {
+		return sysFail("omeprov's service module does not support enabling services with %s", enableCmd)
+	}
+	svcCmd := ""
+	if loc["service"] != "" {
+		svcCmd = connection.Quote(loc["service"]) + " " + connection.Quote(name)
+	} else {
+		svcCmd = connection.Quote("/etc/init.d/" + name)
+	}
+	result := Result{"name": name}
+	changed := false
+	if enable != nil {
+		enabled := slinks > 0
+		if *enable != enabled {
+			changed = true
+			action := "disable"
+			if *enable {
+				action = "enable"
+				if klinks == 0 && !t.Check {
+					rc, so, se, err := linuxServiceRun(ctx, t, connection.QuoteAll(loc["update-rc.d"], name, "defaults"), false)
+					if err != nil {
+						return nil, err
+					}
+					if rc != 0 {
+						return sysFail("%s", firstNonEmpty(se, so))
+					}
+				}
+			}
+			if !t.Check {
+				rc, so, se, err := linuxServiceRun(ctx, t, connection.QuoteAll(loc["update-rc.d"], name, action), false)
+				if err != nil {
+					return nil, err
+				}
+				if rc != 0 {
+					return sysFail("%s", firstNonEmpty(se, so))
+				}
+			}
+		}
+		result["enabled"] = *enable
+	}
+	if state == "" {
+		result["changed"] = changed
+		return result, nil
+	}
+	result["state"] = state
+	words, err := serviceArguments(arguments)
+	if err != nil {
+		return sysFail("%s", err.Error())
+	}
+	control := func(action string) (int, string, string, error) {
+		return linuxServiceRun(ctx, t, svcCmd+" "+action+words, true)
+	}
+	var running *bool
+	set := func(b bool) { running = &b }
+	if pattern != "" {
+		out, err := t.Exec(ctx, "LANG=C LC_ALL=C LC_MESSAGES=C ps auxww")
+		if err != nil {
+			return nil, fmt.Errorf("service: %w", err)
+		}
+		if out.ExitCode == 0 {
+			set(false)
+			for _, l := range strings.Split(string(out.Stdout), "\n") {
+				if strings.Contains(l, pattern) && !strings.Contains(l, "pattern=") {
+					set(true)
+					break
+				}
+			}
+		}
+	} else {
+		rc, so, _, err := control("status")
+		if err != nil {
+			return nil, err
+		}
+		switch rc {
+		case 1, 2, 3, 4, 69:
+			set(false)
+		}
+		if running == nil && strings.Count(so, "\n") <= 1 {
+			clean := strings.ReplaceAll(strings.ToLower(so), strings.ToLower(name), "")
+			switch {
+			case strings.Contains(clean, "stop"):
+				set(false)
+			case strings.Contains(clean, "run"):
+				set(!strings.Contains(clean, "not "))
+			case strings.Contains(clean, "start") && !strings.Contains(clean, "not "):
+				set(true)
+			case strings.Contains(clean, "could not access pid file"), strings.Contains(clean, "is dead and pid file exists"),
+				strings.Contains(clean, "dead but subsys locked"), strings.Contains(clean, "dead but pid file exists"):
+				set(false)
+			}
+		}
+		if running == nil && rc == 0 {
+			set(true)
+		}
+		if running == nil && name == "iptables" && strings.Contains(so, "ACCEPT") {
+			set(true)
+		}
+	}
+	if running == nil {
+		return sysFail("failed determining service state, possible typo of service name?")
+	}
+	svcChange := (!*running && (state == "reloaded" || state == "started")) ||
+		(*running && (state == "reloaded" || state == "stopped")) || state == "restarted"
+	if t.Check && svcChange {
+		return Result{"changed": true, "msg": "service state changed"}, nil
+	}
+	if svcChange {
+		var action string
+		switch {
+		case state == "started", !*running && state == "reloaded":
+			action = "start"
+		case state == "stopped":
+			action = "stop"
+		case state == "reloaded":
+			action = "reload"
+		default:
+			action = "restart"
+		}
+		var rc int
+		var so, se string
+		if action != "restart" {
+			if rc, so, se, err = control(action); err != nil {
+				return nil, err
+			}
+		} else {
+			rc1, so1, se1, err := control("stop")
+			if err != nil {
+				return nil, err
+			}
+			if sleep > 0 {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Duration(sleep) * time.Second):
+				}
+			}
+			rc2, so2, se2, err := control("start")
+			if err != nil {
+				return nil, err
+			}
+			if rc1 != 0 && rc2 == 0 {
+				rc, so, se = rc2, so2, se2
+			} else {
+				rc, so, se = rc1+rc2, so1+so2, se1+se2
+			}
+		}
+		if rc != 0 && !strings.Contains(se, "Job is already running") {
+			return sysFail("%s", firstNonEmpty(se, so))
+		}
+	}
+	result["changed"] = changed || svcChange
+	if state == "stopped" {
+		result["state"] = "stopped"
+	} else {
+		result["state"] = "started"
+	}
+	return result, nil
+}
+
+// serviceArguments is the service's arguments as words for the shell,
+// each quoted: Ansible runs the command line as a string without a shell
+// (shlex.split), so "; rm -rf /" is two arguments, never a command.
+func serviceArguments(arguments string) (string, error) {
+	words, err := shlexSplit(arguments)
+	if err != nil {
+		return "", fmt.Errorf("arguments %q: %w", arguments, err)
+	}
+	if len(words) == 0 {
+		return "", nil
+	}
+	return " " + connection.QuoteAll(words...), nil
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -161,3 +161,62 @@ func TestServiceDispatch(t *testing.T) {
 	require.True(t, r.Failed())
 	require.Contains(t, r["msg"], `service manager "launchd"`)
 }
+
+// A service_mgr that is no module of Ansible's (here a container's PID 1)
+// runs the generic service module, as Ansible's service action does: on a
+// host without systemd, the init script through service and update-rc.d.
+func TestServiceGenericSysv(t *testing.T) {
+	probe := "B service /usr/sbin/service\nB update-rc.d /usr/sbin/update-rc.d\nB systemctl /usr/bin/systemctl\ninitscript\n"
+	v, err := Validate("service", serviceSpec(), map[string]any{"name": "omed", "state": "started", "enabled": true})
+	require.NoError(t, err)
+	c := newFake(
+		&fakeReply{Match: `(?s)^sh -c .*/etc/init\.d/\$n.* sh omed$`, Stdout: probe},
+		&fakeReply{Match: `update-rc\.d omed defaults$`},
+		&fakeReply{Match: `update-rc\.d omed enable$`},
+		&fakeReply{Match: `/usr/sbin/service omed status `, Stdout: "omed is not running.\n", ExitCode: 3},
+		&fakeReply{Match: `/usr/sbin/service omed start `, Stdout: "Starting omed.\n"},
+	)
+	task := fakeTask(c, "service", v, false)
+	task.Ctl = &fakeCtl{facts: map[string]any{"service_mgr": "process_api"}}
+	r, err := runService(context.Background(), task)
+	require.NoError(t, err)
+	require.Equal(t, Result{"name": "omed", "changed": true, "enabled": true, "state": "started"}, r)
+	cmds := strings.Join(c.commands(), "\n")
+	require.Contains(t, cmds, "setsid -w", "control commands are detached")
+	require.Contains(t, cmds, "$s env -i LANG=C LC_ALL=C LC_MESSAGES=C /usr/sbin/service omed start", "with only the locale in their environment")
+
+	// check mode: the state change ends the module with only changed and msg
+	c = newFake(&fakeReply{Match: `^sh -c `, Stdout: probe},
+		&fakeReply{Match: `/usr/sbin/service omed status `, ExitCode: 3})
+	task = fakeTask(c, "service", v, true)
+	task.Ctl = &fakeCtl{facts: map[string]any{"service_mgr": "service"}}
+	r, err = runService(context.Background(), task)
+	require.NoError(t, err)
+	require.Equal(t, Result{"changed": true, "msg": "service state changed"}, r)
+	require.NotContains(t, strings.Join(c.commands(), "\n"), "update-rc.d omed")
+
+	// no init script: the service is missing, whatever is asked
+	c = newFake(&fakeReply{Match: `^sh -c `, Stdout: "B service /usr/sbin/service\nB update-rc.d /usr/sbin/update-rc.d\n"})
+	task = fakeTask(c, "service", v, false)
+	task.Ctl = &fakeCtl{facts: map[string]any{"service_mgr": "service"}}
+	r, err = runService(context.Background(), task)
+	require.NoError(t, err)
+	require.Equal(t, "Could not find the requested service omed: host", r["msg"])
+}
+
+func TestServiceArgumentsAreWords(t *testing.T) {
+	got, err := serviceArguments(`--force "two words" x; rm -rf / $(id)`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := " --force 'two words' 'x;' rm -rf / '$(id)'"
+	if got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	if got, _ := serviceArguments("  "); got != "" {
+		t.Fatalf("blank arguments gave %q", got)
+	}
+	if _, err := serviceArguments(`"open`); err == nil {
+		t.Fatal("an open quote must be an error")
+	}
+}

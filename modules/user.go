@@ -729,6 +729,12 @@ func runUser(ctx context.Context, t *Task) (Result, error) {
 	}
 	var cmds []string
 	if a.User == nil {
+		// Ansible's main() exits changed in check mode before create_user,
+		// so the group and groups are not looked up (they may be made by
+		// an earlier task that check mode did not run).
+		if t.Check {
+			return withWarnings(Result{"changed": true}), nil
+		}
 		if darwin {
 			cmds, err = darwinUserCmds(&u, a)
 		} else {
@@ -739,9 +745,6 @@ func runUser(ctx context.Context, t *Task) (Result, error) {
 		}
 		if err != nil {
 			return withWarnings(fail(err.Error(), 0)), nil
-		}
-		if t.Check {
-			return withWarnings(Result{"changed": true}), nil
 		}
 		r["system"], r["create_home"] = u.System, u.CreateHome
 	} else {

@@ -149,3 +149,20 @@ func TestUserChage(t *testing.T) {
 	require.Equal(t, []string{"chage", "-m", "1", "-M", "90", "u"}, userChageArgv(map[string]any{"password_expire_min": 1, "password_expire_max": 90}, info))
 	require.Equal(t, []string{"chage", "-M", "90", "u"}, userChageArgv(map[string]any{"password_expire_max": 90}, info))
 }
+
+// A new user's group need not exist in check mode: Ansible reports the
+// creation before it looks the group up (an earlier task, which check mode
+// did not run, may be the one that makes it).
+func TestUserCheckModeNewUserMissingGroup(t *testing.T) {
+	f := newFake(&fakeReply{Match: `^sh -c `, Stdout: strings.Replace(accountsOut, "P omeu1", "P other", 1)})
+	v, err := Validate("user", userSpec(), map[string]any{"name": "omeu1", "group": "nosuch", "groups": []any{"nosuch2"}})
+	require.NoError(t, err)
+	r, err := runUser(context.Background(), fakeTask(f, "user", v, true))
+	require.NoError(t, err)
+	require.False(t, r.Failed(), "%v", r)
+	require.True(t, r.Changed(), "%v", r)
+	r, err = runUser(context.Background(), fakeTask(f, "user", v, false))
+	require.NoError(t, err)
+	require.True(t, r.Failed(), "%v", r)
+	require.Equal(t, "Group nosuch does not exist", r["msg"])
+}
