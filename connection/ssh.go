@@ -458,11 +458,8 @@ func (c *sshConn) start(ctx context.Context, line string, tty bool, stdout, stde
 	case <-c.dead:
 		return nil, c.lost(io.EOF)
 	}
-	var once sync.Once
-	release := func() { once.Do(func() { <-c.sem }) }
-	s, err := c.newSession(ctx)
+	s, release, err := c.slotSession(ctx)
 	if err != nil {
-		release()
 		return nil, err
 	}
 	if tty {
@@ -521,11 +518,8 @@ func (c *sshConn) startNoStdin(ctx context.Context, line string, stdout, stderr 
 				return c.startNoStdin(ctx, line, stdout, stderr)
 			}
 		case c.sem <- struct{}{}:
-			var once sync.Once
-			release := func() { once.Do(func() { <-c.sem }) }
-			s, err := c.newSession(ctx)
+			s, release, err := c.slotSession(ctx)
 			if err != nil {
-				release()
 				return nil, err
 			}
 			if sh, err = newShell(s, release); err != nil {
@@ -563,6 +557,20 @@ func (c *sshConn) startNoStdin(ctx context.Context, line string, stdout, stderr 
 		return code, nil
 	}
 	return p, nil
+}
+
+// slotSession opens a session in the slot of c.sem just taken; release
+// gives the slot back (once, however often it is called). On error the
+// slot is already given back.
+func (c *sshConn) slotSession(ctx context.Context) (*ssh.Session, func(), error) {
+	var once sync.Once
+	release := func() { once.Do(func() { <-c.sem }) }
+	s, err := c.newSession(ctx)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return s, release, nil
 }
 
 // newSession opens a session. sshd frees a finished session a moment
