@@ -51,7 +51,13 @@ type copySource struct {
 	Mode fs.FileMode
 	// Remote is set for remote_src: the copy module alone decides, and
 	// its result is returned as is (no file module for unchanged files).
+	// Like Ansible's copy module, it reports no diff.
 	Remote bool
+	// Generated is set for content made on the controller (a rendered
+	// template): Ansible writes it to a local temporary file first, so
+	// the diff does not name the template; omeprov's header says
+	// "dynamically generated", as it does for content.
+	Generated bool
 }
 
 func runCopy(ctx context.Context, t *Task) (Result, error) {
@@ -196,7 +202,6 @@ func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, err
 		changed = changed || r.Changed()
 	}
 	var last Result
-	var diffs []Diff
 	for _, f := range files {
 		r, err := copyFile(ctx, t, f, dest)
 		if err != nil {
@@ -205,9 +210,6 @@ func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, err
 		if r.Failed() {
 			return r, nil
 		}
-		if d, ok := r["diff"].([]Diff); ok {
-			diffs = append(diffs, d...)
-		}
 		changed = changed || r.Changed()
 		last = r
 	}
@@ -215,11 +217,13 @@ func copyTree(ctx context.Context, t *Task, src, full, dest string) (Result, err
 		last["changed"] = changed
 		return last, nil
 	}
-	res := Result{"changed": changed, "dest": strings.TrimSuffix(dest, "/") + "/", "src": src}
-	if t.Diff && len(diffs) > 0 {
-		res["diff"] = diffs
+	// As Ansible's copy action: the result of a tree of several files is
+	// dest and src alone (the per-file diffs are not reported), src being
+	// the path found on the controller, ending in "/" as src does.
+	if strings.HasSuffix(src, "/") {
+		full = strings.TrimSuffix(full, "/") + "/"
 	}
-	return res, nil
+	return Result{"changed": changed, "dest": strings.TrimSuffix(dest, "/") + "/", "src": full}, nil
 }
 
 // copyContentDiff is the diff of putting after where before was (exists is
@@ -333,7 +337,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 	}
 	res := Result{}
 	var diffs []Diff
-	if t.Diff {
+	if t.Diff && !s.Remote {
 		var before []byte
 		if remoteSum != "" && target.Size <= copyMaxDiffSize {
 			if before, err = fsRead(ctx, t, target.Path); err != nil {
@@ -343,7 +347,7 @@ func copyFile(ctx context.Context, t *Task, s copySource, dest string) (Result, 
 			before = make([]byte, target.Size)
 		}
 		hdr := s.Path
-		if hdr == "" {
+		if hdr == "" || s.Generated {
 			hdr = "dynamically generated"
 		}
 		diffs = append(diffs, copyContentDiff(before, remoteSum != "", s.Data, target.Path, hdr))

@@ -119,3 +119,42 @@ func (c fsFakeCtl) RenderTemplate(path string, opts map[string]any) (string, err
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+// TestCopyDiffsAsAnsible: the diffs copy and template report are those
+// ansible-playbook prints (integration TestFileModules compares them).
+func TestCopyDiffsAsAnsible(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "tree"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tree", "a.txt"), []byte("a\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tree", "b.txt"), []byte("b\n"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "one"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "one", "c.txt"), []byte("c\n"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "app.j2"), []byte("x\n"), 0o644))
+	host := newFSFakeHost(map[string]string{"/d/": "", "/d/remote.txt": "remote\n"})
+	run := func(check bool, args map[string]any) Result {
+		t.Helper()
+		res, err := runCopy(ctx, &Task{Module: "copy", Conn: host, Check: check, Diff: true, Args: args, Ctl: fsFakeCtl{dir: dir}})
+		require.NoError(t, err)
+		require.False(t, res.Failed(), "%v", res)
+		return res
+	}
+	for _, check := range []bool{true, false} {
+		// A tree of several files: dest and src (the path found), no diff.
+		res := run(check, map[string]any{"src": "tree/", "dest": "/d/"})
+		require.True(t, res.Changed())
+		require.NotContains(t, res, "diff", "check=%v", check)
+		require.Equal(t, filepath.Join(dir, "tree")+"/", res["src"])
+		// A tree of one file: that file's result, with its diff.
+		res = run(check, map[string]any{"src": "one/", "dest": "/d"})
+		require.Equal(t, []Diff{{After: "c\n", AfterHeader: filepath.Join(dir, "one", "c.txt")}}, res["diff"], "check=%v", check)
+		// remote_src: the copy module reports no diff.
+		res = run(check, map[string]any{"src": "/d/remote.txt", "dest": "/d/r", "remote_src": true})
+		require.True(t, res.Changed())
+		require.NotContains(t, res, "diff", "check=%v", check)
+	}
+	// A template's content is generated: its diff does not name the template.
+	res, err := runTemplate(ctx, &Task{Module: "template", Conn: host, Check: true, Diff: true, Args: map[string]any{"src": "app.j2", "dest": "/d/app"}, Ctl: fsFakeCtl{dir: dir}})
+	require.NoError(t, err)
+	require.Equal(t, []Diff{{After: "x\n", AfterHeader: "dynamically generated"}}, res["diff"])
+}

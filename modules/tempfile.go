@@ -16,7 +16,8 @@ func init() {
 			"prefix": {Type: "str", Default: "ansible."},
 			"suffix": {Type: "str", Default: ""},
 		},
-		CheckMode: true,
+		// As Ansible's (check_mode support: none): skipped in check mode.
+		CheckMode: false,
 	}, ModuleFunc(runTempfile))
 }
 

@@ -18,3 +18,12 @@ func TestTempName(t *testing.T) {
 	}
 	require.Greater(t, len(seen), 95, "names are random")
 }
+
+// TestTempfileSkippedInCheckMode: as Ansible's tempfile (check_mode
+// support: none), the module is skipped in check mode rather than
+// reporting a name it does not make.
+func TestTempfileSkippedInCheckMode(t *testing.T) {
+	e, ok := Lookup("tempfile")
+	require.True(t, ok)
+	require.False(t, e.Spec.CheckMode)
+}

@@ -101,5 +101,5 @@ func runTemplate(ctx context.Context, t *Task) (Result, error) {
 	}
 	sub := *t
 	sub.Args = args
-	return copyFile(ctx, &sub, copySource{Data: []byte(out), Rel: filepath.Base(full), Path: full, Mode: fi.Mode()}, dest)
+	return copyFile(ctx, &sub, copySource{Data: []byte(out), Rel: filepath.Base(full), Path: full, Mode: fi.Mode(), Generated: true}, dest)
 }
