@@ -225,7 +225,9 @@ func (c *DefaultCallback) Recap(stats map[string]Stats) {
 func col(name string, n int) string { return fmt.Sprintf("%s=%-4d", name, n) }
 
 func (c *DefaultCallback) printDiff(res modules.Result) {
-	if !c.diff {
+	// Ansible's default callback shows the diffs of changed results only
+	// (v2_on_file_diff), each unified diff followed by a blank line.
+	if !c.diff || !res.Changed() {
 		return
 	}
 	var diffs []modules.Diff
@@ -264,7 +266,9 @@ func (c *DefaultCallback) printDiff(res modules.Result) {
 		} else {
 			ah = "after: " + ah
 		}
-		c.printf("%s", udiff.Unified(bh, ah, d.Before, d.After))
+		if u := udiff.Unified(bh, ah, d.Before, d.After); u != "" {
+			c.printf("%s\n", u)
+		}
 	}
 }
 
