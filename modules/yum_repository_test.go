@@ -103,7 +103,7 @@ func (c *repoFake) Exec(ctx context.Context, cmd string, opts *connection.ExecOp
 			}
 		}
 		return &connection.Result{Stdout: []byte("NOFILE\n")}, nil
-	case strings.HasPrefix(cmd, "sh -c "):
+	case strings.HasPrefix(cmd, "p=") && strings.HasSuffix(cmd, fsStatScript):
 		return &connection.Result{Stdout: []byte("G 81a4 0 0 60 1 2 3 0 0 0 0022 root root\nT 81a4\n")}, nil
 	case strings.HasPrefix(cmd, "rm -f -- "):
 		for p := range c.files {
