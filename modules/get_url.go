@@ -234,7 +234,7 @@ func parseHTTPOutput(out []byte, requested string) *httpResponse {
 				}
 				r.Redirects, _ = strconv.Atoi(f[1])
 				if f[2] != "-" && f[2] != "" {
-					r.FinalURL = f[2]
+					r.FinalURL = withoutUserinfo(f[2], requested)
 				}
 			}
 		case "H":
@@ -281,6 +281,26 @@ func httpReason(code int) string {
 		400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
 		409: "Conflict", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}[code]
 }
+
+// withoutUserinfo is final (the URL a request ended at, as curl prints
+// it) without the user name and password curl puts in it when -u gave
+// them and requested had none: Ansible's url is the URL it fetched, and
+// the password must not be printed.
+func withoutUserinfo(final, requested string) string {
+	ru, err := url.Parse(requested)
+	if err != nil || ru.User != nil {
+		return final
+	}
+	fu, err := url.Parse(final)
+	if err != nil || fu.User == nil {
+		return final
+	}
+	fu.User = nil
+	return fu.String()
+}
+
+// sha1Empty is the SHA-1 of no bytes: Ansible's checksum_src in check mode.
+const sha1Empty = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
 
 // doHTTP makes the request on the host.
 func doHTTP(ctx context.Context, t *Task, tool string, req *httpRequest) (*httpResponse, error) {
@@ -495,6 +515,10 @@ func runGetURL(ctx context.Context, t *Task) (Result, error) {
 	tmp := strings.TrimSpace(string(res.Stdout))
 	removeTmp := func() { t.Exec(ctx, "rm -f -- "+connection.Quote(tmp)) }
 	req.Out = tmp
+	if t.Check && !strings.HasPrefix(urlStr, "file:") {
+		// As Ansible: check mode makes a HEAD request.
+		req.Method = "HEAD"
+	}
 	resp, err := doHTTP(ctx, t, tool, req)
 	if err != nil {
 		removeTmp()
@@ -517,20 +541,14 @@ func runGetURL(ctx context.Context, t *Task) (Result, error) {
 			return nil, fmt.Errorf("get_url: %w", err)
 		}
 	}
-	srcSum, err := fsChecksum(ctx, t, tmp)
-	if err != nil {
-		removeTmp()
-		return nil, fmt.Errorf("get_url: %w", err)
-	}
-	if algo != "" {
-		got, err := hostDigest(ctx, t, algo, tmp)
-		if err != nil {
+	// In check mode, as Ansible's (documented: "the changed status will
+	// reflect comparison to an empty source file"), the source is empty:
+	// an existing dest is reported changed unless it is empty.
+	srcSum := sha1Empty
+	if !t.Check {
+		if srcSum, err = fsChecksum(ctx, t, tmp); err != nil {
 			removeTmp()
 			return nil, fmt.Errorf("get_url: %w", err)
-		}
-		if got != sum {
-			removeTmp()
-			return sysFail("The checksum for %s did not match %s; it was %s.", dest, sum, got)
 		}
 	}
 	destSum := ""
@@ -538,6 +556,31 @@ func runGetURL(ctx context.Context, t *Task) (Result, error) {
 		if destSum, err = fsChecksum(ctx, t, dest); err != nil {
 			removeTmp()
 			return nil, fmt.Errorf("get_url: %w", err)
+		}
+	}
+	// As Ansible, check mode ends before the checksum is verified (its
+	// check mode makes a HEAD request: there is nothing to verify), so a
+	// wrong checksum reports a change there and fails only for real.
+	// Ansible moves the download into place before it verifies it, and
+	// removes dest when the checksum does not match: the failure is
+	// changed when the download differed from dest, and dest is gone.
+	if algo != "" && !t.Check {
+		got, err := hostDigest(ctx, t, algo, tmp)
+		if err != nil {
+			removeTmp()
+			return nil, fmt.Errorf("get_url: %w", err)
+		}
+		if got != sum {
+			removeTmp()
+			if df.Exists {
+				if res, err := t.Exec(ctx, "rm -f -- "+fsShellPath(dest)); err != nil {
+					return nil, fmt.Errorf("get_url: %w", err)
+				} else if res.ExitCode != 0 {
+					return sysFail("failed to remove %s: %s", dest, strings.TrimSpace(string(res.Stderr)))
+				}
+			}
+			return Result{"failed": true, "changed": srcSum != destSum, "url": urlStr, "dest": dest,
+				"msg": fmt.Sprintf("The checksum for %s did not match %s; it was %s.", dest, sum, got)}, nil
 		}
 	}
 	tf, err := fsStat(ctx, t, tmp)

@@ -29,6 +29,13 @@ func TestParseHTTPOutput(t *testing.T) {
 	require.Equal(t, "HTTP Error 404: Not Found", httpInfoMsg(r, 0))
 	require.Equal(t, "index.html", responseFilename(&httpResponse{FinalURL: "http://h/"}, "http://h/"))
 	require.NotPanics(t, func() { parseHTTPOutput([]byte("W\nH\nRC x\nBODY"), "") })
+
+	// curl puts -u's user and password in the URL it ends at: not kept
+	// (Ansible's url is the URL fetched; the password is not shown)
+	r = parseHTTPOutput([]byte("RC 0\nW 200 1 http://user:secret@h:8/b?x=1\n"), "http://h:8/a")
+	require.Equal(t, "http://h:8/b?x=1", r.FinalURL)
+	r = parseHTTPOutput([]byte("RC 0\nW 200 0 http://u:p@h/a\n"), "http://u:p@h/a")
+	require.Equal(t, "http://u:p@h/a", r.FinalURL, "as requested")
 }
 
 func TestHTTPCommandQuoting(t *testing.T) {

@@ -27,6 +27,9 @@ import (
 )
 
 // httpServer serves a few fixed resources and counts requests.
+// lastMethod is the method of the last request for /file.txt.
+var lastMethod atomic.Value
+
 func httpServer(t *testing.T) (*httptest.Server, *int32) {
 	t.Helper()
 	var hits int32
@@ -34,6 +37,7 @@ func httpServer(t *testing.T) (*httptest.Server, *int32) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/file.txt", func(w http.ResponseWriter, r *http.Request) {
 		atomic.AddInt32(&hits, 1)
+		lastMethod.Store(r.Method)
 		http.ServeContent(w, r, "file.txt", mod, strings.NewReader("hello omeprov\n"))
 	})
 	mux.HandleFunc("/nodate", func(w http.ResponseWriter, r *http.Request) {
@@ -106,6 +110,17 @@ func TestGetURL(t *testing.T) {
 	require.False(t, r.Changed(), "%v", r)
 	require.Equal(t, 304, r["status_code"])
 
+	// check mode makes a HEAD request and, as Ansible's, compares dest
+	// with an empty source: forced, the same content is "changed" there
+	fargs := map[string]any{"url": srv.URL + "/file.txt", "dest": dest, "force": true}
+	r = localRun(t, "get_url", fargs, true)
+	require.True(t, r.Changed(), "%v", r)
+	require.Equal(t, "da39a3ee5e6b4b0d3255bfef95601890afd80709", r["checksum_src"])
+	require.Equal(t, "HEAD", lastMethod.Load())
+	r = localRun(t, "get_url", fargs, false)
+	require.False(t, r.Changed(), "%v", r)
+	require.Equal(t, "GET", lastMethod.Load())
+
 	// a checksum that matches skips the request entirely
 	n := atomic.LoadInt32(hits)
 	cargs := map[string]any{"url": srv.URL + "/file.txt", "dest": dest, "checksum": "sha256:" + sha256hex("hello omeprov\n")}
@@ -114,14 +129,26 @@ func TestGetURL(t *testing.T) {
 	require.Equal(t, "file already exists", r["msg"])
 	require.Equal(t, n, atomic.LoadInt32(hits))
 
-	// a wrong checksum fails and leaves the file alone
+	// a wrong checksum fails; in check mode, as Ansible's, it is not
+	// verified: the download would change the file. For real, as
+	// Ansible, the download replaces dest before it is verified and dest
+	// is removed: the failure is changed
 	require.NoError(t, os.WriteFile(dest, []byte("old\n"), 0o640))
 	cargs["checksum"] = "sha256:" + sha256hex("something else")
-	r = localRun(t, "get_url", cargs, false)
-	require.True(t, r.Failed(), "%v", r)
-	require.Contains(t, r["msg"], "The checksum for "+dest+" did not match")
+	r = localRun(t, "get_url", cargs, true)
+	require.False(t, r.Failed(), "%v", r)
+	require.True(t, r.Changed(), "%v", r)
 	b, _ = os.ReadFile(dest)
 	require.Equal(t, "old\n", string(b))
+	r = localRun(t, "get_url", cargs, false)
+	require.True(t, r.Failed(), "%v", r)
+	require.True(t, r.Changed(), "%v", r)
+	require.Contains(t, r["msg"], "The checksum for "+dest+" did not match")
+	_, err = os.Stat(dest)
+	require.True(t, os.IsNotExist(err), "dest is removed")
+	left, _ = filepath.Glob(filepath.Join(filepath.Dir(dest), ".omeprov-*"))
+	require.Empty(t, left, "no temporary file is left")
+	require.NoError(t, os.WriteFile(dest, []byte("old\n"), 0o640))
 
 	// force downloads and replaces a differing file, keeping its mode
 	r = localRun(t, "get_url", map[string]any{"url": srv.URL + "/nodate", "dest": dest, "force": true}, false)
@@ -204,6 +231,19 @@ func TestURI(t *testing.T) {
 	r = localRun(t, "uri", map[string]any{"url": srv.URL + "/file.txt", "dest": dest, "creates": dest}, false)
 	require.False(t, r.Changed())
 	require.Equal(t, "skipped, since '"+dest+"' exists", r["stdout"])
+
+	// as Ansible's, uri into an existing dest asks If-Modified-Since: a
+	// 304 writes nothing and changes nothing
+	args := map[string]any{"url": srv.URL + "/file.txt", "dest": dest, "status_code": []any{200, 304}}
+	r = localRun(t, "uri", args, false)
+	require.False(t, r.Failed(), "%v", r)
+	require.False(t, r.Changed(), "%v", r)
+	require.Equal(t, 304, r["status"])
+	old := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	require.NoError(t, os.Chtimes(dest, old, old))
+	r = localRun(t, "uri", args, false)
+	require.True(t, r.Changed(), "older than the resource: %v", r)
+	require.Equal(t, 200, r["status"])
 
 	r = localRun(t, "uri", map[string]any{"url": "http://127.0.0.1:1/"}, false)
 	require.True(t, r.Failed())

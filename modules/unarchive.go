@@ -97,7 +97,8 @@ const unarchiveCompareScript = `src="$1"; dst="$2"; uid="$3"; gid="$4"; nomode="
 cd "$src" || exit 1
 perm() { if stat --version >/dev/null 2>&1; then stat -c '%a %u %g' -- "$1"; else stat -f '%Lp %u %g' "$1"; fi; }
 find . -mindepth 1 | sort | while IFS= read -r p; do
-  p=${p#./}; printf 'F %s\n' "$p"
+  p=${p#./}
+  if [ -d "$p" ] && [ ! -L "$p" ]; then printf 'F %s/\n' "$p"; else printf 'F %s\n' "$p"; fi
   s="$src/$p"; d="$dst/$p"
   if [ -L "$s" ]; then
     [ -L "$d" ] && [ "$(readlink "$s")" = "$(readlink "$d")" ] || { printf 'D %s\n' "$p"; continue; }
@@ -200,6 +201,11 @@ func runUnarchive(ctx context.Context, t *Task) (Result, error) {
 		return nil, fmt.Errorf("unarchive: %w", err)
 	}
 	handler, tarFlag := unarchiveHandler(strings.TrimSpace(string(res.Stdout)))
+	if t.Check && handler != "ZipArchive" {
+		// As Ansible: its tar handlers refuse check mode (they would
+		// need GNU tar --diff), so the task is skipped with tar archives.
+		return Result{"changed": false, "skipped": true, "msg": "remote module (ansible.legacy.unarchive) does not support check mode when using gtar"}, nil
+	}
 	tree := work + "/tree"
 	extract := unarchiveExtractCmd(handler, tarFlag, archive, tree, fa.list("include"), fa.list("exclude"), fa.list("extra_opts"))
 	res, err = t.Exec(ctx, "mkdir "+connection.Quote(tree)+" && "+extract)

@@ -211,6 +211,18 @@ func runURI(ctx context.Context, t *Task) (Result, error) {
 	if tool == "none" {
 		return sysFail("uri needs curl or GNU wget on the host")
 	}
+	// As Ansible, an existing dest file is fetched again only when the
+	// resource is newer (If-Modified-Since its mtime; a 304 is then not
+	// written). GNU wget cannot send it.
+	if dest, ok := fa.str("dest"); ok && dest != "" && tool != "wget" {
+		df, err := fsStat(ctx, t, dest)
+		if err != nil {
+			return nil, fmt.Errorf("uri: %w", err)
+		}
+		if df.Type == "file" || (df.Type == "link" && df.TargetType == "file") {
+			req.IfModified = dest
+		}
+	}
 	start := time.Now()
 	resp, err := doHTTP(ctx, t, tool, req)
 	if err != nil {
