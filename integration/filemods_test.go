@@ -280,19 +280,7 @@ func fmStartHosts(t *testing.T) *hosts {
 	}
 	h.inventory = filepath.Join(t.TempDir(), "hosts.ini")
 	require.NoError(t, os.WriteFile(h.inventory, []byte(inv.String()), 0o644))
-	home := t.TempDir()
-	h.env = append(cleanEnv(),
-		"HOME="+home,
-		"ANSIBLE_HOST_KEY_CHECKING=False",
-		"ANSIBLE_NOCOLOR=1",
-		"ANSIBLE_RETRY_FILES_ENABLED=False",
-		"ANSIBLE_LOCAL_TEMP="+filepath.Join(home, "tmp"),
-		"ANSIBLE_SSH_CONTROL_PATH_DIR="+filepath.Join(home, "cp"),
-		"ANSIBLE_DEPRECATION_WARNINGS=False",
-		"ANSIBLE_SYSTEM_WARNINGS=False",
-		"ANSIBLE_TIMEOUT=5",
-		"ANSIBLE_PIPELINING=True",
-	)
+	h.env = toolEnv(t, "ANSIBLE_PIPELINING=True")
 	return h
 }
 

@@ -73,8 +73,15 @@ func startHosts(t *testing.T, n int, unreachable bool) *hosts {
 	if err := os.WriteFile(h.inventory, []byte(inv.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	h.env = toolEnv(t)
+	return h
+}
+
+// toolEnv is the environment both tools run with: the clean environment,
+// a HOME of the test's own, Ansible's settings for tests, then extra.
+func toolEnv(t *testing.T, extra ...string) []string {
 	home := t.TempDir()
-	h.env = append(cleanEnv(),
+	env := append(cleanEnv(),
 		"HOME="+home,
 		"ANSIBLE_HOST_KEY_CHECKING=False",
 		"ANSIBLE_NOCOLOR=1",
@@ -85,7 +92,7 @@ func startHosts(t *testing.T, n int, unreachable bool) *hosts {
 		"ANSIBLE_SYSTEM_WARNINGS=False",
 		"ANSIBLE_TIMEOUT=5",
 	)
-	return h
+	return append(env, extra...)
 }
 
 // cleanEnv is the environment less what would change either tool's

@@ -121,19 +121,7 @@ func nmArchives(t *testing.T, dir string) {
 
 // nmEnv is the environment for both tools, as fmStartHosts sets it.
 func nmEnv(t *testing.T) []string {
-	home := t.TempDir()
-	return append(cleanEnv(),
-		"HOME="+home,
-		"ANSIBLE_HOST_KEY_CHECKING=False",
-		"ANSIBLE_NOCOLOR=1",
-		"ANSIBLE_RETRY_FILES_ENABLED=False",
-		"ANSIBLE_LOCAL_TEMP="+filepath.Join(home, "tmp"),
-		"ANSIBLE_SSH_CONTROL_PATH_DIR="+filepath.Join(home, "cp"),
-		"ANSIBLE_DEPRECATION_WARNINGS=False",
-		"ANSIBLE_SYSTEM_WARNINGS=False",
-		"ANSIBLE_TIMEOUT=5",
-		"ANSIBLE_PIPELINING=True",
-	)
+	return toolEnv(t, "ANSIBLE_PIPELINING=True")
 }
 
 // TestNetModulesWeb runs testdata/netmods/web.yml (get_url, uri,
