@@ -73,6 +73,14 @@ type execHost interface {
 	probes() *probeCache
 }
 
+// noStdinStarter starts commands through h.startNoStdin: for commands that
+// are never written to and need no terminal.
+func noStdinStarter(h execHost) starter {
+	return func(ctx context.Context, line string, _ bool, stdout, stderr io.Writer) (*proc, error) {
+		return h.startNoStdin(ctx, line, stdout, stderr)
+	}
+}
+
 // run runs cmd on h as Exec specifies: environment, become, stdin and exit
 // status.
 func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Result, error) {
@@ -90,9 +98,7 @@ func run(ctx context.Context, h execHost, cmd string, opts *ExecOptions) (*Resul
 		var stdout, stderr bytes.Buffer
 		start := h.start
 		if opts.Stdin == nil {
-			start = func(ctx context.Context, line string, _ bool, stdout, stderr io.Writer) (*proc, error) {
-				return h.startNoStdin(ctx, line, stdout, stderr)
-			}
+			start = noStdinStarter(h)
 		}
 		p, err := start(ctx, shellLine(inner), false, &stdout, &stderr)
 		if err != nil {
@@ -140,9 +146,7 @@ func runBecomeTTY(ctx context.Context, h execHost, inner string, b *Become, stdi
 	start := h.start
 	if !tty && stdin == nil && bc.password == "" {
 		// Nothing is ever written to the command: no password, no input.
-		start = func(ctx context.Context, line string, _ bool, stdout, stderr io.Writer) (*proc, error) {
-			return h.startNoStdin(ctx, line, stdout, stderr)
-		}
+		start = noStdinStarter(h)
 	}
 	return runBecome(ctx, start, bc, stdin, h.becomeTimeout())
 }

@@ -510,12 +510,12 @@ func (c *sshConn) start(ctx context.Context, line string, tty bool, stdout, stde
 // no shell can be had, line gets a session of its own.
 func (c *sshConn) startNoStdin(ctx context.Context, line string, stdout, stderr io.Writer) (*proc, error) {
 	sh := c.shells.get()
-	if sh == nil {
+	for sh == nil {
 		select {
 		case sh = <-c.shells.idle:
 			if !sh.idle() {
 				sh.close()
-				return c.startNoStdin(ctx, line, stdout, stderr)
+				sh = nil
 			}
 		case c.sem <- struct{}{}:
 			s, release, err := c.slotSession(ctx)
